@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Build the lab's systemd-capable Debian images with debootstrap (no registry
+# is reachable). An image is rebuilt only when its inputs change: this script,
+# the suite, the package list and the host's local CA certificates.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab/lib.sh
+. "$here/lib.sh"
+
+distros=${LAB_DISTROS:-debian11 debian12 debian13}
+packages="python3,python3-apt,systemd,systemd-sysv,dbus,ca-certificates,iproute2,procps"
+mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+lab_require_root
+lab_engine_up
+lab_cache_up
+
+# apt-cacher-ng serves debootstrap too when it runs; without it we fetch directly.
+if lab_cache_reachable 127.0.0.1; then
+  fetch_mirror="http://127.0.0.1:3142/${mirror#http://}"
+  apt_cache_opt=(-o Acquire::http::Proxy=http://127.0.0.1:3142)
+else
+  fetch_mirror=$mirror
+  apt_cache_opt=()
+fi
+
+ca_files=$(find /usr/local/share/ca-certificates -name '*.crt' -type f 2>/dev/null | sort)
+
+inputs_hash() {
+  local suite=$1
+  {
+    cat "$0" "$here/lib.sh" "$here/files/lab-apt-proxy"
+    echo "$suite $packages $mirror"
+    for f in $ca_files; do cat "$f"; done
+  } | sha256sum | cut -c1-16
+}
+
+build_one() {
+  local distro=$1 suite hash image root
+  suite=$(lab_suite "$distro")
+  image="mlops-lab/$distro"
+  hash=$(inputs_hash "$suite")
+  if [ "$(docker image inspect -f '{{ index .Config.Labels "mlops.lab.inputs" }}' "$image:latest" 2>/dev/null)" = "$hash" ]; then
+    echo "lab: $image is current ($hash)"
+    return 0
+  fi
+  echo "lab: building $image from Debian $suite ($hash)"
+  root=$(mktemp -d "/var/tmp/mlops-lab-$distro.XXXXXX")
+  trap 'rm -rf "$root"' RETURN
+  debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$fetch_mirror" >"$root.log" 2>&1 || {
+    tail -n 30 "$root.log" >&2
+    echo "lab: debootstrap of $suite failed (log: $root.log)" >&2
+    return 1
+  }
+  rm -f "$root.log"
+  printf 'deb %s %s main\n' "$mirror" "$suite" >"$root/etc/apt/sources.list"
+  # Trust the host's local CAs (an intercepting proxy's, a corporate root).
+  mkdir -p "$root/usr/local/share/ca-certificates/lab"
+  for f in $ca_files; do cp "$f" "$root/usr/local/share/ca-certificates/lab/"; done
+  chroot "$root" update-ca-certificates >/dev/null
+  # Hosts have package lists; keep fresh ones so a check run on a bare host can resolve packages.
+  chroot "$root" apt-get "${apt_cache_opt[@]}" -qq update
+  # Use the host's apt-cacher-ng when it answers, go direct when it does not.
+  install -m 0755 "$here/files/lab-apt-proxy" "$root/usr/local/bin/lab-apt-proxy"
+  echo 'Acquire::http::Proxy-Auto-Detect "/usr/local/bin/lab-apt-proxy";' >"$root/etc/apt/apt.conf.d/01lab-cache"
+  # A container has no console to log in on and no hardware clock.
+  rm -f "$root/etc/machine-id" && touch "$root/etc/machine-id"
+  chroot "$root" systemctl mask getty@tty1.service serial-getty@ttyS0.service \
+    systemd-remount-fs.service dev-hugepages.mount sys-fs-fuse-connections.mount >/dev/null 2>&1 || true
+  chroot "$root" apt-get clean
+  rm -f "$root"/var/cache/apt/*.bin
+  tar -C "$root" -c . | docker import \
+    --change 'CMD ["/lib/systemd/systemd"]' \
+    --change 'ENV container=docker' \
+    --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'ENV PIP_CACHE_DIR=/var/cache/mlops-lab/pip' \
+    --change 'ENV NPM_CONFIG_CACHE=/var/cache/mlops-lab/npm' \
+    --change "LABEL mlops.lab.inputs=$hash" \
+    - "$image:latest" >/dev/null
+  echo "lab: built $image"
+}
+
+pids=()
+for d in $distros; do
+  build_one "$d" &
+  pids+=($!)
+done
+rc=0
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
+exit $rc

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the Debian packages the lab and the linters use, when missing and when we can.
+set -euo pipefail
+want=()
+command -v debootstrap >/dev/null || want+=(debootstrap)
+command -v dockerd >/dev/null || docker info >/dev/null 2>&1 || want+=(docker.io)
+command -v apt-cacher-ng >/dev/null || want+=(apt-cacher-ng)
+command -v shellcheck >/dev/null || want+=(shellcheck)
+[ ${#want[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "host-deps: please install: ${want[*]}" >&2
+  exit 1
+fi
+echo "host-deps: installing ${want[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null

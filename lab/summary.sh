@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Print what the lab has and how to reach it.
+set -euo pipefail
+echo
+echo "The mlops.hosts lab:"
+docker ps --filter label=mlops.lab.host --format '{{.Names}}' | sort | while read -r host; do
+  ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
+  os=$(docker exec "$host" sh -c '. /etc/os-release; echo "$PRETTY_NAME"')
+  echo "  $host  $ip  $os   shell: docker exec -it $host bash"
+done
+echo
+echo "Base layer: groups datascience and mlops-admins (member: demo), chrony, en_US.UTF-8, Etc/UTC."
+echo "Services (JupyterHub, Spark, desktops) appear here as their roles arrive."
+echo "Converge again: make demo   Remove the lab: make lab-down"
