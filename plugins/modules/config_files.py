@@ -1,0 +1,748 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2025, mlops.hosts maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: config_files
+short_description: Manage many small configuration files in one module execution
+version_added: 0.1.0
+description:
+  - Writes, links and removes a whole list of files in a single module execution.
+  - A role that renders its configuration with one task of this module pays for one remote
+    module execution in total, instead of two per file with M(ansible.builtin.template) or
+    M(ansible.builtin.copy).
+  - Only what differs is changed. A change of owner, group or mode alone does not rewrite the content.
+  - Content is written atomically; a temporary file in the target directory receives the final
+    owner, group and mode, is optionally validated, and then replaces the target.
+  - All items are checked before anything is changed. Unknown owners or groups, directories in the way
+    and invalid input fail the module without touching any file.
+author: mlops.hosts maintainers (@mlops-hosts)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Validation commands (O(files[].validate)) are not run in check mode.
+  diff_mode:
+    support: full
+    details:
+      - One diff entry is returned per changed file; a file whose content and attributes both change gets
+        a content entry and an attribute entry.
+  platform:
+    platforms: posix
+options:
+  files:
+    description:
+      - The files to manage, in the order they are processed.
+      - Each O(files[].path) may appear only once.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      path:
+        description:
+          - Absolute path of the file or symbolic link.
+        type: str
+        required: true
+      content:
+        description:
+          - The full desired content, written byte for byte as UTF-8. No trailing newline is added.
+          - Required when O(files[].state=present) and O(files[].link) is not set.
+          - Mutually exclusive with O(files[].link).
+          - If O(files[].path) currently is a symbolic link, the link is replaced by a regular file.
+        type: str
+      link:
+        description:
+          - Make O(files[].path) a symbolic link pointing to this target, like C(ln -sfn).
+          - The target is stored as given; it may be relative and does not need to exist.
+          - A regular file at O(files[].path) is replaced by the link.
+          - Mutually exclusive with O(files[].content).
+        type: str
+      state:
+        description:
+          - V(present) makes sure the file (or link) exists as described.
+          - V(absent) removes a regular file or symbolic link. A directory at O(files[].path) fails the module;
+            directories are never removed.
+        type: str
+        choices: [present, absent]
+        default: present
+      owner:
+        description:
+          - Name (or numeric ID) of the user that owns the file.
+          - Not applied to symbolic links.
+          - In check mode a user that does not exist yet marks the file as changed instead of failing.
+        type: str
+        default: root
+      group:
+        description:
+          - Name (or numeric ID) of the group that owns the file.
+          - Not applied to symbolic links.
+          - In check mode a group that does not exist yet marks the file as changed instead of failing.
+        type: str
+        default: root
+      mode:
+        description:
+          - Permissions of the file as a quoted string of exactly four octal digits, for example V(0644) or V(0600).
+          - Four digits are required so that an unquoted YAML number such as C(0644), which reaches the module
+            as C(420), is rejected instead of silently producing the wrong mode.
+          - Not applied to symbolic links.
+        type: str
+        default: '0644'
+      validate:
+        description:
+          - Command run on the temporary file before it replaces O(files[].path), for example V(visudo -cf %s).
+          - C(%s) is replaced by the path of the temporary file and must be present.
+          - The command is split like a shell would split it but is not run through a shell.
+          - A non-zero exit status fails the module, naming the path and including the command's stderr; the
+            target file is left untouched. The command runs only when the content changes.
+        type: str
+      secret:
+        description:
+          - Never show the content of this file in the diff or in the returned module arguments.
+          - The diff then only shows that the content changed.
+        type: bool
+        default: false
+      parents_mode:
+        description:
+          - Mode of missing parent directories, which are created owned by C(root:root).
+          - Four octal digits, as for O(files[].mode).
+        type: str
+        default: '0755'
+  exclusive_dirs:
+    description:
+      - Directories in which every regular file or symbolic link that is not a V(present) item of O(files)
+        is removed.
+      - Only entries directly inside each directory are considered. Subdirectories and their contents,
+        and entries that are neither regular files nor symbolic links, are kept.
+      - A directory that does not exist is ignored.
+    type: list
+    elements: path
+    default: []
+notes:
+  - Content is compared byte for byte; files are only read, never rewritten, when nothing differs.
+  - Diffs of files removed through O(exclusive_dirs) do not show their content.
+seealso:
+  - module: ansible.builtin.copy
+  - module: ansible.builtin.template
+  - module: ansible.builtin.file
+"""
+
+EXAMPLES = r"""
+- name: Render the Jupyter configuration in one module execution
+  mlops.hosts.config_files:
+    files:
+      - path: /etc/jupyter/jupyter_server_config.py
+        content: "{{ lookup('ansible.builtin.template', 'jupyter_server_config.py.j2') }}"
+      - path: /etc/jupyter/token
+        content: "{{ jupyter_token }}\n"
+        owner: root
+        group: jupyter
+        mode: '0640'
+        secret: true
+      - path: /etc/jupyter/current
+        link: /opt/jupyter/releases/4.2
+      - path: /etc/jupyter/legacy.conf
+        state: absent
+
+- name: Own /etc/sudoers.d completely, validating every file
+  mlops.hosts.config_files:
+    files:
+      - path: /etc/sudoers.d/datascience
+        content: |
+          %datascience ALL=(root) NOPASSWD: /usr/bin/systemctl restart jupyter
+        mode: '0440'
+        validate: /usr/sbin/visudo -cf %s
+    exclusive_dirs:
+      - /etc/sudoers.d
+
+- name: Render a list of files from a role variable
+  mlops.hosts.config_files:
+    files: "{{ spark_config_files | map('combine', {'owner': 'spark', 'group': 'spark'}) | list }}"
+  register: spark_config
+
+- name: Restart Spark only when its configuration changed
+  ansible.builtin.debug:
+    msg: "Changed: {{ spark_config.changed_paths | join(', ') }}"
+  when: spark_config is changed
+"""
+
+RETURN = r"""
+changed_paths:
+  description:
+    - Every path that was (or in check mode would be) written, re-linked, re-permissioned or removed.
+    - Items of O(files) come first, in input order, followed by removals caused by O(exclusive_dirs).
+  returned: always
+  type: list
+  elements: str
+  sample: ['/etc/jupyter/jupyter_server_config.py', '/etc/sudoers.d/old']
+removed_paths:
+  description:
+    - Paths that were (or in check mode would be) removed, by O(files[].state=absent) or O(exclusive_dirs).
+  returned: always
+  type: list
+  elements: str
+  sample: ['/etc/sudoers.d/old']
+diff:
+  description:
+    - One entry per changed file. Content is replaced by a placeholder for O(files[].secret=true) items
+      and for files removed through O(exclusive_dirs).
+    - Symbolic links are shown as C(link -> target); owner, group or mode changes as
+      C(owner=...), C(group=...) and C(mode=...) lines.
+  returned: when diff mode is enabled
+  type: list
+  elements: dict
+  sample:
+    - before_header: /etc/jupyter/token
+      after_header: /etc/jupyter/token
+      before: "owner=root\ngroup=root\nmode=0644\n"
+      after: "owner=root\ngroup=jupyter\nmode=0640\n"
+"""
+
+import copy
+import grp
+import os
+import pwd
+import re
+import shlex
+import stat
+import tempfile
+import uuid
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+
+_MODE_RE = re.compile(r'[0-7]{4}')
+_SECRET_BEFORE = '<secret content hidden (current)>\n'
+_SECRET_AFTER = '<secret content hidden (desired)>\n'
+_UNLISTED = '<file not listed in files, content not shown>\n'
+_REDACTED = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+
+# The kinds of things that can be found at a path.
+_ABSENT = 'absent'
+_FILE = 'file'
+_LINK = 'link'
+_DIRECTORY = 'directory'
+_OTHER = 'other'
+
+
+def _redact_files(files):
+    """Copy of the files option with the content of secret items replaced by a placeholder."""
+    redacted = copy.deepcopy(files) if isinstance(files, list) else files
+    for item in redacted or []:
+        if isinstance(item, dict) and item.get('secret') and item.get('content') is not None:
+            item['content'] = _REDACTED
+    return redacted
+
+
+class _ConfigFilesModule(AnsibleModule):
+    """AnsibleModule that keeps the content of secret items out of results and the target's log."""
+
+    def _log_invocation(self):
+        # AnsibleModule logs its arguments while it is constructed, before any module code
+        # runs; hide secret contents from that log line too.
+        original = self.params.get('files')
+        self.params['files'] = _redact_files(original)
+        try:
+            super()._log_invocation()
+        finally:
+            self.params['files'] = original
+
+    def _redacted_invocation(self):
+        params = dict(self.params)
+        params['files'] = _redact_files(params.get('files'))
+        return dict(module_args=params)
+
+    def exit_json(self, **kwargs):
+        kwargs.setdefault('invocation', self._redacted_invocation())
+        super().exit_json(**kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        kwargs.setdefault('invocation', self._redacted_invocation())
+        super().fail_json(msg, **kwargs)
+
+
+class _Item:
+    """One entry of the files option together with what was found on disk and what has to change."""
+
+    def __init__(self, index, spec):
+        self.index = index
+        self.path = spec['path']
+        self.norm = os.path.normpath(self.path) if self.path else self.path
+        self.state = spec['state']
+        self.content = spec['content']
+        self.data = None
+        self.link = spec['link']
+        self.owner = spec['owner']
+        self.group = spec['group']
+        self.mode_text = spec['mode']
+        self.mode = None
+        self.validate = spec['validate']
+        self.secret = spec['secret']
+        self.parents_mode_text = spec['parents_mode']
+        self.parents_mode = None
+        self.uid = None
+        self.gid = None
+        # Found on disk
+        self.kind = _ABSENT
+        self.stat = None
+        self.current_data = None
+        self.current_link = None
+        # Planned changes
+        self.missing_parents = []
+        self.write = False
+        self.fix_attributes = False
+        self.relink = False
+        self.remove = False
+        self.temp = None
+
+    @property
+    def label(self):
+        return 'files[%d].path %r' % (self.index, self.path)
+
+    @property
+    def is_link(self):
+        return self.state == 'present' and self.link is not None
+
+    @property
+    def changed(self):
+        return self.write or self.fix_attributes or self.relink or self.remove
+
+
+class ConfigFiles:
+    """Plans and applies the changes requested through the module options."""
+
+    def __init__(self, module):
+        self.module = module
+        self.items = [_Item(index, spec) for index, spec in enumerate(module.params['files'])]
+        self.exclusive_dirs = module.params['exclusive_dirs']
+        self.unlisted = []  # (path, kind, link target) found through exclusive_dirs
+        self.diff = []
+        self.changed_paths = []
+        self.removed_paths = []
+
+    # ----------------------------------------------------------------- entry point
+
+    def run(self):
+        self._check_input()
+        for item in self.items:
+            self._inspect(item)
+            self._plan(item)
+        self._plan_exclusive()
+
+        for item in self.items:
+            if item.changed:
+                self.changed_paths.append(item.path)
+            if item.remove:
+                self.removed_paths.append(item.path)
+        for path, dummy, dummy in self.unlisted:
+            self.changed_paths.append(path)
+            self.removed_paths.append(path)
+
+        if self.module._diff:
+            self._build_diff()
+
+        if not self.module.check_mode:
+            self._apply()
+
+        result = dict(
+            changed=bool(self.changed_paths),
+            changed_paths=self.changed_paths,
+            removed_paths=self.removed_paths,
+        )
+        if self.module._diff:
+            result['diff'] = self.diff
+        return result
+
+    def fail(self, msg, **kwargs):
+        self.module.fail_json(msg=msg, **kwargs)
+
+    # ------------------------------------------------------------------- checking
+
+    def _check_input(self):
+        seen = {}
+        for item in self.items:
+            if not item.path:
+                self.fail('%s must not be empty' % item.label)
+            if not os.path.isabs(item.path):
+                self.fail('%s must be an absolute path' % item.label)
+            if item.norm == '/':
+                self.fail('%s must not be the root directory' % item.label)
+            key = self._key(item.norm)
+            if key in seen:
+                self.fail('%s is listed twice: it is the same file as %s' % (item.label, seen[key].label))
+            seen[key] = item
+            if item.state == 'present':
+                if item.content is not None and item.link is not None:
+                    self.fail('%s: content and link are mutually exclusive' % item.label)
+                if item.content is None and item.link is None:
+                    self.fail('%s: content (or link) is required when state=present' % item.label)
+                if item.link == '':
+                    self.fail('%s: link must not be empty' % item.label)
+            item.mode = self._parse_mode(item, 'mode', item.mode_text)
+            item.parents_mode = self._parse_mode(item, 'parents_mode', item.parents_mode_text)
+            if item.validate is not None and '%s' not in item.validate:
+                self.fail('%s: validate must contain %%s, got %r' % (item.label, item.validate))
+            if item.content is not None:
+                item.data = to_bytes(item.content, errors='surrogate_or_strict')
+        for directory in self.exclusive_dirs:
+            if not os.path.isabs(directory):
+                self.fail('exclusive_dirs entry %r must be an absolute path' % directory)
+
+    def _parse_mode(self, item, name, text):
+        if text is None or not _MODE_RE.fullmatch(text):
+            self.fail("%s: %s must be a quoted string of four octal digits such as '0644', got %r"
+                      % (item.label, name, text))
+        return int(text, 8)
+
+    @staticmethod
+    def _key(path):
+        """Identity of a path that survives symlinked parent directories."""
+        return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+    # ------------------------------------------------------------------- planning
+
+    def _inspect(self, item):
+        try:
+            item.stat = os.lstat(item.norm)
+        except (FileNotFoundError, NotADirectoryError):
+            item.kind = _ABSENT
+            return
+        except OSError as exc:
+            self.fail('%s: cannot inspect the path: %s' % (item.label, to_native(exc)))
+        mode = item.stat.st_mode
+        if stat.S_ISLNK(mode):
+            item.kind = _LINK
+            item.current_link = os.readlink(item.norm)
+        elif stat.S_ISREG(mode):
+            item.kind = _FILE
+        elif stat.S_ISDIR(mode):
+            item.kind = _DIRECTORY
+        else:
+            item.kind = _OTHER
+
+    def _read(self, item):
+        if item.current_data is None:
+            try:
+                with open(item.norm, 'rb') as handle:
+                    item.current_data = handle.read()
+            except OSError as exc:
+                self.fail('%s: cannot read the current content: %s' % (item.label, to_native(exc)))
+        return item.current_data
+
+    def _plan(self, item):
+        if item.kind == _DIRECTORY:
+            self.fail('%s is a directory; directories are never replaced or removed' % item.label)
+        if item.kind == _OTHER:
+            self.fail('%s exists but is neither a regular file nor a symbolic link' % item.label)
+
+        if item.state == 'absent':
+            item.remove = item.kind != _ABSENT
+            if item.remove and item.kind == _FILE and self.module._diff and not item.secret:
+                self._read(item)
+            return
+
+        item.missing_parents = self._missing_parents(item)
+        if item.is_link:
+            item.relink = item.kind != _LINK or item.current_link != item.link
+            if item.relink and item.kind == _FILE and self.module._diff and not item.secret:
+                self._read(item)
+            return
+
+        item.uid = self._resolve(item, 'owner', item.owner, self._uid)
+        item.gid = self._resolve(item, 'group', item.group, self._gid)
+        if item.kind != _FILE:
+            item.write = True
+            return
+        st = item.stat
+        if st.st_size != len(item.data) and not self.module._diff:
+            item.write = True  # no need to read a file whose size already differs
+        else:
+            item.write = self._read(item) != item.data
+        item.fix_attributes = (
+            item.uid is None or item.gid is None
+            or st.st_uid != item.uid or st.st_gid != item.gid
+            or stat.S_IMODE(st.st_mode) != item.mode
+        )
+
+    def _missing_parents(self, item):
+        missing = []
+        parent = os.path.dirname(item.norm)
+        while not os.path.isdir(parent):
+            if os.path.lexists(parent):
+                self.fail('%s: parent %r exists but is not a directory' % (item.label, parent))
+            missing.append(parent)
+            parent = os.path.dirname(parent)
+        missing.reverse()
+        return missing
+
+    def _resolve(self, item, what, name, lookup):
+        """uid/gid for name; None in check mode when it does not exist yet."""
+        number = lookup(name)
+        if number is None and not self.module.check_mode:
+            self.fail('%s: %s %r does not exist' % (item.label, what, name))
+        return number
+
+    @staticmethod
+    def _uid(name):
+        try:
+            return pwd.getpwnam(name).pw_uid
+        except KeyError:
+            return int(name) if name.isdigit() else None
+
+    @staticmethod
+    def _gid(name):
+        try:
+            return grp.getgrnam(name).gr_gid
+        except KeyError:
+            return int(name) if name.isdigit() else None
+
+    def _plan_exclusive(self):
+        keep = set(self._key(item.norm) for item in self.items)
+        seen_dirs = set()
+        for directory in self.exclusive_dirs:
+            directory = os.path.normpath(directory)
+            real = os.path.realpath(directory)
+            if real in seen_dirs:
+                continue
+            seen_dirs.add(real)
+            if not os.path.lexists(directory):
+                continue
+            if not os.path.isdir(directory):
+                self.fail('exclusive_dirs entry %r is not a directory' % directory)
+            try:
+                entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            except OSError as exc:
+                self.fail('exclusive_dirs entry %r cannot be listed: %s' % (directory, to_native(exc)))
+            for entry in entries:
+                path = os.path.join(directory, entry.name)
+                if os.path.join(real, entry.name) in keep:
+                    continue
+                if entry.is_symlink():
+                    self.unlisted.append((path, _LINK, os.readlink(path)))
+                elif entry.is_file(follow_symlinks=False):
+                    self.unlisted.append((path, _FILE, None))
+
+    # ----------------------------------------------------------------------- diff
+
+    def _build_diff(self):
+        for item in self.items:
+            if item.changed:
+                self.diff.extend(self._item_diff(item))
+        for path, kind, target in self.unlisted:
+            before = self._link_text(target) if kind == _LINK else _UNLISTED
+            self.diff.append(self._diff_entry(path, before, ''))
+
+    def _item_diff(self, item):
+        before = self._current_text(item)
+        if item.remove:
+            return [self._diff_entry(item.path, before, '')]
+        if item.relink:
+            return [self._diff_entry(item.path, before, self._link_text(item.link))]
+        entries = []
+        if item.write:
+            after = _SECRET_AFTER if item.secret else to_text(item.data, errors='surrogate_or_replace')
+            entries.append(self._diff_entry(item.path, before, after))
+        if item.fix_attributes and (item.kind == _FILE):
+            st = item.stat
+            entries.append(self._diff_entry(
+                item.path,
+                self._attribute_text(self._user_name(st.st_uid), self._group_name(st.st_gid), stat.S_IMODE(st.st_mode)),
+                self._attribute_text(item.owner, item.group, item.mode),
+            ))
+        return entries
+
+    def _current_text(self, item):
+        if item.kind == _ABSENT:
+            return ''
+        if item.kind == _LINK:
+            return self._link_text(item.current_link)
+        if item.secret:
+            return _SECRET_BEFORE
+        return to_text(self._read(item), errors='surrogate_or_replace')
+
+    @staticmethod
+    def _diff_entry(path, before, after):
+        return dict(before_header=path, after_header=path, before=before, after=after)
+
+    @staticmethod
+    def _link_text(target):
+        return 'link -> %s\n' % target
+
+    @staticmethod
+    def _attribute_text(owner, group, mode):
+        return 'owner=%s\ngroup=%s\nmode=%04o\n' % (owner, group, mode)
+
+    @staticmethod
+    def _user_name(uid):
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return str(uid)
+
+    @staticmethod
+    def _group_name(gid):
+        try:
+            return grp.getgrgid(gid).gr_name
+        except KeyError:
+            return str(gid)
+
+    # ---------------------------------------------------------------------- apply
+
+    def _apply(self):
+        temps = []
+        try:
+            # Stage every new content next to its target and validate it before replacing anything.
+            for item in self.items:
+                if item.write or item.relink:
+                    self._make_parents(item)
+                if item.write:
+                    temps.append(item)
+                    self._stage(item)
+            for item in self.items:
+                self._commit(item)
+            for path, dummy, dummy in self.unlisted:
+                self._unlink(path, 'exclusive_dirs removal of %r' % path)
+        finally:
+            for item in temps:
+                if item.temp and os.path.lexists(item.temp):
+                    try:
+                        os.unlink(item.temp)
+                    except OSError:
+                        pass
+
+    def _make_parents(self, item):
+        for directory in item.missing_parents:
+            if os.path.isdir(directory):
+                continue  # created for an earlier item
+            try:
+                os.mkdir(directory, 0o700)
+                os.chown(directory, 0, 0)
+                os.chmod(directory, item.parents_mode)
+            except OSError as exc:
+                self.fail('%s: cannot create parent directory %r: %s' % (item.label, directory, to_native(exc)))
+
+    def _stage(self, item):
+        directory, name = os.path.split(item.norm)
+        try:
+            fd, item.temp = tempfile.mkstemp(prefix='.%s.' % name[:100], suffix='.tmp', dir=directory)
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(item.data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self._set_attributes(item.temp, item)
+        except OSError as exc:
+            self.fail('%s: cannot write a temporary file in %r: %s' % (item.label, directory, to_native(exc)))
+        if item.validate is not None:
+            command = [arg.replace('%s', item.temp) for arg in shlex.split(item.validate)]
+            rc, out, err = self.module.run_command(command)
+            if rc != 0:
+                self.fail('%s: validation with %r failed (rc=%d): %s'
+                          % (item.label, item.validate, rc, (err or out).strip()),
+                          rc=rc, stdout=out, stderr=err)
+
+    def _commit(self, item):
+        try:
+            if item.write:
+                self._move(item)
+            elif item.fix_attributes:
+                self._set_attributes(item.norm, item)
+            elif item.relink:
+                self._relink(item)
+        except OSError as exc:
+            self.fail('%s: %s' % (item.label, to_native(exc)), changed_paths=self._done(item))
+        if item.remove:
+            self._unlink(item.norm, item.label, changed_paths=self._done(item))
+
+    def _move(self, item):
+        # atomic_move() gives a file it creates 0666 & ~umask and the caller's uid/gid, and with the
+        # default keep_dest_attrs=True copies owner and mode of an existing target onto the new file.
+        # Keep the temporary file's attributes, close the umask so a newly created file is never
+        # readable by others in between, then set the exact owner, group and mode once more.
+        umask = os.umask(0o077)
+        try:
+            self.module.atomic_move(os.path.abspath(item.temp), item.norm, keep_dest_attrs=False)
+        except Exception as exc:  # atomic_move raises plain Exception in ansible-core 2.19
+            self.fail('%s: cannot replace the file: %s' % (item.label, to_native(exc)),
+                      changed_paths=self._done(item))
+        finally:
+            os.umask(umask)
+        item.temp = None
+        self._set_attributes(item.norm, item)
+
+    @staticmethod
+    def _set_attributes(path, item):
+        st = os.lstat(path)
+        if st.st_uid != item.uid or st.st_gid != item.gid:
+            os.chown(path, item.uid, item.gid)
+        # chown() may clear set-id bits, so the mode comes last.
+        os.chmod(path, item.mode)
+
+    def _relink(self, item):
+        directory = os.path.dirname(item.norm)
+        while True:
+            temp = os.path.join(directory, '.%s.%s.tmp' % (os.path.basename(item.norm)[:100], uuid.uuid4().hex[:8]))
+            try:
+                os.symlink(item.link, temp)
+                break
+            except FileExistsError:
+                continue
+        try:
+            os.replace(temp, item.norm)
+        except OSError:
+            os.unlink(temp)
+            raise
+
+    def _unlink(self, path, label, **kwargs):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            self.fail('%s: cannot remove: %s' % (label, to_native(exc)), **kwargs)
+
+    def _done(self, failed_item):
+        """Paths changed before failed_item, for failure results."""
+        done = []
+        for item in self.items:
+            if item is failed_item:
+                break
+            if item.changed:
+                done.append(item.path)
+        return done
+
+
+def main():
+    module = _ConfigFilesModule(
+        argument_spec=dict(
+            files=dict(
+                type='list',
+                elements='dict',
+                required=True,
+                options=dict(
+                    path=dict(type='str', required=True),
+                    content=dict(type='str'),
+                    link=dict(type='str'),
+                    state=dict(type='str', choices=['present', 'absent'], default='present'),
+                    owner=dict(type='str', default='root'),
+                    group=dict(type='str', default='root'),
+                    mode=dict(type='str', default='0644'),
+                    validate=dict(type='str'),
+                    secret=dict(type='bool', default=False),
+                    parents_mode=dict(type='str', default='0755'),
+                ),
+            ),
+            exclusive_dirs=dict(type='list', elements='path', default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**ConfigFiles(module).run())
+
+
+if __name__ == '__main__':
+    main()

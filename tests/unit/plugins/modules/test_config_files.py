@@ -1,0 +1,534 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for mlops.hosts.config_files, run against real files below tmp_path."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import stat
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.mlops.hosts.plugins.modules import config_files
+
+USER = pwd.getpwuid(os.geteuid()).pw_name
+GROUP = grp.getgrgid(os.getegid()).gr_name
+IS_ROOT = os.geteuid() == 0
+SECRET = 'db_password=hunter2-very-secret\n'
+
+
+class ExitJson(Exception):
+    pass
+
+
+class FailJson(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _patch_module_exits(monkeypatch):
+    def exit_json(self, **kwargs):
+        kwargs.setdefault('changed', False)
+        raise ExitJson(kwargs)
+
+    def fail_json(self, msg, **kwargs):
+        kwargs['msg'] = msg
+        kwargs['failed'] = True
+        raise FailJson(kwargs)
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+
+
+def _item(path, content=None, **kwargs):
+    item = dict(path=str(path), owner=USER, group=GROUP)
+    if content is not None:
+        item['content'] = content
+    item.update(kwargs)
+    return item
+
+
+def _args(files, exclusive_dirs=None, check=False, diff=False):
+    args = dict(files=files, _ansible_check_mode=check, _ansible_diff=diff)
+    if exclusive_dirs is not None:
+        args['exclusive_dirs'] = [str(d) for d in exclusive_dirs]
+    return args
+
+
+def run(files, **kwargs):
+    with patch_module_args(_args(files, **kwargs)):
+        with pytest.raises(ExitJson) as exc:
+            config_files.main()
+    return exc.value.args[0]
+
+
+def run_failing(files, **kwargs):
+    with patch_module_args(_args(files, **kwargs)):
+        with pytest.raises(FailJson) as exc:
+            config_files.main()
+    return exc.value.args[0]
+
+
+def _mode(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def _tree(root):
+    """Everything below root with type, content/target and mode, to prove nothing changed."""
+    snapshot = {}
+    for directory, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = os.path.join(directory, name)
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                snapshot[path] = ('link', os.readlink(path))
+            elif stat.S_ISDIR(st.st_mode):
+                snapshot[path] = ('dir', stat.S_IMODE(st.st_mode))
+            else:
+                with open(path, 'rb') as handle:
+                    snapshot[path] = ('file', handle.read(), stat.S_IMODE(st.st_mode), st.st_ino, st.st_mtime_ns)
+    return snapshot
+
+
+# --------------------------------------------------------------------------- create / no-op
+
+
+@pytest.mark.skipif(not IS_ROOT, reason='parent directories are created root:root')
+def test_create_file_and_parent_dirs(tmp_path):
+    target = tmp_path / 'etc' / 'app' / 'conf.d' / 'main.conf'
+    result = run([_item(target, 'key = value', mode='0640', parents_mode='0750')])
+
+    assert result['changed'] is True
+    assert result['changed_paths'] == [str(target)]
+    assert result['removed_paths'] == []
+    assert target.read_bytes() == b'key = value'
+    assert _mode(target) == 0o640
+    assert os.lstat(target).st_uid == os.geteuid()
+    for parent in (tmp_path / 'etc', tmp_path / 'etc' / 'app', tmp_path / 'etc' / 'app' / 'conf.d'):
+        assert parent.is_dir()
+        assert _mode(parent) == 0o750
+        assert (os.lstat(parent).st_uid, os.lstat(parent).st_gid) == (0, 0)
+    assert sorted(os.listdir(target.parent)) == ['main.conf']  # no temporary file left behind
+
+
+def test_content_is_written_byte_exact(tmp_path):
+    target = tmp_path / 'motd'
+    content = 'héllo\r\nwörld\t✓'
+    run([_item(target, content)])
+    assert target.read_bytes() == content.encode('utf-8')
+
+
+def test_second_run_is_noop(tmp_path):
+    files = [
+        _item(tmp_path / 'a.conf', 'a\n'),
+        _item(tmp_path / 'b.conf', 'b\n', mode='0600'),
+        _item(tmp_path / 'c.link', link='a.conf'),
+        _item(tmp_path / 'gone.conf', state='absent'),
+    ]
+    first = run(files, exclusive_dirs=[tmp_path])
+    assert first['changed'] is True
+    before = _tree(tmp_path)
+
+    second = run(files, exclusive_dirs=[tmp_path], diff=True)
+    assert second['changed'] is False
+    assert second['changed_paths'] == []
+    assert second['removed_paths'] == []
+    assert second['diff'] == []
+    assert _tree(tmp_path) == before
+
+
+def test_new_file_mode_is_exact_whatever_the_umask(tmp_path):
+    target = tmp_path / 'strict.conf'
+    old_umask = os.umask(0)
+    try:
+        run([_item(target, 'x', mode='0640')])
+    finally:
+        os.umask(old_umask)
+    assert _mode(target) == 0o640
+
+
+def test_rewrite_does_not_keep_the_old_mode(tmp_path):
+    target = tmp_path / 'token'
+    target.write_text('old')
+    os.chmod(target, 0o666)
+
+    result = run([_item(target, 'new', mode='0600')])
+
+    assert result['changed_paths'] == [str(target)]
+    assert target.read_text() == 'new'
+    assert _mode(target) == 0o600
+
+
+# ------------------------------------------------------------------------------- changes
+
+
+def test_content_change_with_diff(tmp_path):
+    target = tmp_path / 'app.conf'
+    run([_item(target, 'port = 1\n')])
+
+    result = run([_item(target, 'port = 2\n')], diff=True)
+
+    assert result['changed'] is True
+    assert result['changed_paths'] == [str(target)]
+    assert target.read_text() == 'port = 2\n'
+    assert result['diff'] == [dict(
+        before_header=str(target), after_header=str(target),
+        before='port = 1\n', after='port = 2\n',
+    )]
+
+
+def test_mode_only_change_does_not_rewrite_content(tmp_path):
+    target = tmp_path / 'app.conf'
+    run([_item(target, 'same\n', mode='0644')])
+    inode = os.lstat(target).st_ino
+
+    result = run([_item(target, 'same\n', mode='0600')], diff=True)
+
+    assert result['changed'] is True
+    assert result['changed_paths'] == [str(target)]
+    assert _mode(target) == 0o600
+    assert os.lstat(target).st_ino == inode  # chmod in place, not a new file
+    assert target.read_text() == 'same\n'
+    assert result['diff'] == [dict(
+        before_header=str(target), after_header=str(target),
+        before='owner=%s\ngroup=%s\nmode=0644\n' % (USER, GROUP),
+        after='owner=%s\ngroup=%s\nmode=0600\n' % (USER, GROUP),
+    )]
+
+
+@pytest.mark.skipif(not IS_ROOT, reason='changing the owner needs root')
+def test_owner_only_change(tmp_path):
+    target = tmp_path / 'app.conf'
+    run([_item(target, 'same\n')])
+    inode = os.lstat(target).st_ino
+
+    result = run([_item(target, 'same\n', owner='nobody', group='0')])
+
+    assert result['changed_paths'] == [str(target)]
+    st = os.lstat(target)
+    assert (st.st_uid, st.st_gid, st.st_ino) == (pwd.getpwnam('nobody').pw_uid, 0, inode)
+
+
+def test_content_and_mode_change_give_two_diff_entries(tmp_path):
+    target = tmp_path / 'app.conf'
+    run([_item(target, 'a\n', mode='0644')])
+
+    result = run([_item(target, 'b\n', mode='0640')], diff=True)
+
+    assert _mode(target) == 0o640 and target.read_text() == 'b\n'
+    assert result['changed_paths'] == [str(target)]
+    assert [(d['before'], d['after']) for d in result['diff']] == [
+        ('a\n', 'b\n'),
+        ('owner=%s\ngroup=%s\nmode=0644\n' % (USER, GROUP), 'owner=%s\ngroup=%s\nmode=0640\n' % (USER, GROUP)),
+    ]
+
+
+def test_symlink_at_path_is_replaced_by_a_file(tmp_path):
+    real = tmp_path / 'real.conf'
+    real.write_text('real')
+    target = tmp_path / 'app.conf'
+    target.symlink_to(real)
+
+    result = run([_item(target, 'own content')])
+
+    assert result['changed_paths'] == [str(target)]
+    assert not target.is_symlink()
+    assert target.read_text() == 'own content'
+    assert real.read_text() == 'real'
+
+
+# --------------------------------------------------------------------------------- links
+
+
+def test_link_create_and_repoint(tmp_path):
+    link = tmp_path / 'current'
+
+    created = run([_item(link, link='/opt/app/1.0')], diff=True)
+    assert created['changed_paths'] == [str(link)]
+    assert os.readlink(link) == '/opt/app/1.0'
+    assert created['diff'][0]['before'] == ''
+    assert created['diff'][0]['after'] == 'link -> /opt/app/1.0\n'
+
+    repointed = run([_item(link, link='/opt/app/2.0')], diff=True)
+    assert repointed['changed_paths'] == [str(link)]
+    assert os.readlink(link) == '/opt/app/2.0'
+    assert repointed['diff'] == [dict(
+        before_header=str(link), after_header=str(link),
+        before='link -> /opt/app/1.0\n', after='link -> /opt/app/2.0\n',
+    )]
+
+    again = run([_item(link, link='/opt/app/2.0')])
+    assert again['changed'] is False
+
+
+def test_link_replaces_regular_file_and_link_to_directory(tmp_path):
+    target_dir = tmp_path / 'release'
+    target_dir.mkdir()
+    file_path = tmp_path / 'was-a-file'
+    file_path.write_text('x')
+    dir_link = tmp_path / 'was-a-dir-link'
+    dir_link.symlink_to(target_dir)
+
+    result = run([_item(file_path, link='release'), _item(dir_link, link='elsewhere')])
+
+    assert result['changed_paths'] == [str(file_path), str(dir_link)]
+    assert os.readlink(file_path) == 'release'
+    assert os.readlink(dir_link) == 'elsewhere'
+    assert os.listdir(target_dir) == []  # ln -sfn: no link created inside the directory
+
+
+# -------------------------------------------------------------------------------- absent
+
+
+def test_absent_removes_file_and_link(tmp_path):
+    file_path = tmp_path / 'old.conf'
+    file_path.write_text('old\n')
+    link = tmp_path / 'old.link'
+    link.symlink_to(file_path)
+    missing = tmp_path / 'never-existed'
+
+    result = run([
+        _item(file_path, state='absent'),
+        _item(link, state='absent'),
+        _item(missing, state='absent'),
+    ], diff=True)
+
+    assert result['changed_paths'] == [str(file_path), str(link)]
+    assert result['removed_paths'] == [str(file_path), str(link)]
+    assert not os.path.lexists(file_path) and not os.path.lexists(link)
+    assert [(d['before'], d['after']) for d in result['diff']] == [
+        ('old\n', ''), ('link -> %s\n' % file_path, ''),
+    ]
+
+
+def test_absent_never_removes_a_directory(tmp_path):
+    directory = tmp_path / 'conf.d'
+    directory.mkdir()
+
+    result = run_failing([_item(directory, state='absent')])
+
+    assert 'files[0].path %r' % str(directory) in result['msg']
+    assert directory.is_dir()
+
+
+# ------------------------------------------------------------------------ exclusive_dirs
+
+
+def test_exclusive_dirs_removes_unlisted_and_keeps_listed(tmp_path):
+    conf_d = tmp_path / 'conf.d'
+    conf_d.mkdir()
+    listed = conf_d / '10-listed.conf'
+    listed.write_text('keep\n')
+    stray = conf_d / '50-stray.conf'
+    stray.write_text('stray\n')
+    stray_link = conf_d / '60-stray.link'
+    stray_link.symlink_to(listed)
+    subdir = conf_d / 'subdir'
+    subdir.mkdir()
+    (subdir / 'nested.conf').write_text('nested\n')
+    new = conf_d / '20-new.conf'
+
+    result = run(
+        [_item(listed, 'keep\n'), _item(new, 'new\n')],
+        exclusive_dirs=[conf_d, tmp_path / 'does-not-exist'],
+        diff=True,
+    )
+
+    assert sorted(os.listdir(conf_d)) == ['10-listed.conf', '20-new.conf', 'subdir']
+    assert listed.read_text() == 'keep\n'
+    assert (subdir / 'nested.conf').read_text() == 'nested\n'
+    assert result['changed_paths'] == [str(new), str(stray), str(stray_link)]
+    assert result['removed_paths'] == [str(stray), str(stray_link)]
+    diffs = {d['before_header']: d for d in result['diff']}
+    assert 'stray' not in diffs[str(stray)]['before']  # unlisted content is not shown
+    assert diffs[str(stray_link)]['before'] == 'link -> %s\n' % listed
+
+
+def test_exclusive_dirs_keeps_listed_link_and_handles_absent_item_once(tmp_path):
+    conf_d = tmp_path / 'conf.d'
+    conf_d.mkdir()
+    old = conf_d / 'old.conf'
+    old.write_text('old')
+
+    result = run([_item(conf_d / 'link', link='x'), _item(old, state='absent')], exclusive_dirs=[conf_d])
+
+    assert os.listdir(conf_d) == ['link']
+    assert result['changed_paths'] == [str(conf_d / 'link'), str(old)]
+    assert result['removed_paths'] == [str(old)]
+
+
+# ---------------------------------------------------------------------------- check mode
+
+
+def test_check_mode_writes_nothing_but_reports_changes(tmp_path):
+    existing = tmp_path / 'existing.conf'
+    existing.write_text('old\n')
+    os.chmod(existing, 0o644)
+    chmod_only = tmp_path / 'chmod-only.conf'
+    chmod_only.write_text('same\n')
+    os.chmod(chmod_only, 0o644)
+    stray = tmp_path / 'stray.conf'
+    stray.write_text('stray\n')
+    link = tmp_path / 'link'
+    new_in_missing_dir = tmp_path / 'missing' / 'dir' / 'new.conf'
+    unknown_owner = tmp_path / 'unknown-owner.conf'
+    files = [
+        _item(existing, 'new\n'),
+        _item(chmod_only, 'same\n', mode='0600'),
+        _item(link, link='/somewhere'),
+        _item(new_in_missing_dir, 'new\n'),
+        _item(unknown_owner, 'x', owner='no-such-user-cf', group='no-such-group-cf'),
+    ]
+    before = _tree(tmp_path)
+
+    result = run(files, exclusive_dirs=[tmp_path], check=True, diff=True)
+
+    assert _tree(tmp_path) == before
+    assert result['changed'] is True
+    assert result['changed_paths'] == [
+        str(existing), str(chmod_only), str(link), str(new_in_missing_dir), str(unknown_owner), str(stray),
+    ]
+    assert result['removed_paths'] == [str(stray)]
+    diffs = {d['before_header']: d for d in result['diff']}
+    assert (diffs[str(existing)]['before'], diffs[str(existing)]['after']) == ('old\n', 'new\n')
+    assert diffs[str(new_in_missing_dir)]['before'] == ''
+    assert diffs[str(unknown_owner)]['after'] == 'x'
+
+
+def test_check_mode_unknown_owner_on_existing_file_is_a_change(tmp_path):
+    target = tmp_path / 'app.conf'
+    run([_item(target, 'same')])
+
+    result = run([_item(target, 'same', owner='no-such-user-cf')], check=True, diff=True)
+
+    assert result['changed_paths'] == [str(target)]
+    assert 'owner=no-such-user-cf\n' in result['diff'][0]['after']
+    assert os.lstat(target).st_uid == os.geteuid()
+
+
+@pytest.mark.parametrize('field', ['owner', 'group'])
+def test_run_mode_unknown_owner_or_group_fails_before_any_change(tmp_path, field):
+    first = tmp_path / 'first.conf'
+    target = tmp_path / 'app.conf'
+
+    result = run_failing([_item(first, 'a'), _item(target, 'x', **{field: 'no-such-name-cf'})])
+
+    assert 'files[1].path %r' % str(target) in result['msg']
+    assert "%s 'no-such-name-cf'" % field in result['msg']
+    assert os.listdir(tmp_path) == []
+
+
+# -------------------------------------------------------------------------------- secret
+
+
+def test_secret_content_is_hidden(tmp_path, monkeypatch):
+    logged = []
+    monkeypatch.setattr(basic.AnsibleModule, 'log', lambda self, msg, log_args=None: logged.append(msg))
+    target = tmp_path / 'db.env'
+    run([_item(target, 'db_password=old-secret-value\n', secret=True)])
+
+    result = run([_item(target, SECRET, secret=True)], diff=True)
+
+    assert target.read_text() == SECRET
+    assert result['changed_paths'] == [str(target)]
+    assert len(result['diff']) == 1
+    entry = result['diff'][0]
+    assert entry['before_header'] == str(target)
+    assert entry['before'] != entry['after']
+    assert 'secret content hidden' in entry['before'] and 'secret content hidden' in entry['after']
+    invocation_files = result['invocation']['module_args']['files']
+    assert invocation_files[0]['path'] == str(target)
+    assert invocation_files[0]['content'] != SECRET
+    for text in (repr(result), ' '.join(logged)):
+        assert 'hunter2' not in text
+        assert 'old-secret-value' not in text
+    assert logged  # the invocation was logged, only without the secret
+
+
+def test_secret_hidden_when_created_and_when_removed(tmp_path):
+    target = tmp_path / 'token'
+
+    created = run([_item(target, SECRET, secret=True)], diff=True)
+    removed = run([_item(target, state='absent', secret=True)], diff=True)
+
+    assert 'hunter2' not in repr(created) and 'hunter2' not in repr(removed)
+    assert created['diff'][0]['before'] == '' and 'secret content hidden' in created['diff'][0]['after']
+    assert 'secret content hidden' in removed['diff'][0]['before'] and removed['diff'][0]['after'] == ''
+    assert not target.exists()
+
+
+# ------------------------------------------------------------------------------ validate
+
+
+def test_validate_success_sees_the_new_content(tmp_path):
+    target = tmp_path / 'sudoers'
+    result = run([_item(target, 'valid\n', validate="/bin/sh -c 'grep -qx valid \"$1\"' validator %s")])
+    assert result['changed'] is True
+    assert target.read_text() == 'valid\n'
+
+
+def test_validate_failure_leaves_target_untouched(tmp_path):
+    target = tmp_path / 'sudoers'
+    target.write_text('good\n')
+    os.chmod(target, 0o440)
+    other = tmp_path / 'other.conf'
+    before = _tree(tmp_path)
+
+    result = run_failing([
+        _item(other, 'other\n'),
+        _item(target, 'broken\n', mode='0440',
+              validate="/bin/sh -c 'echo \"syntax error near line 1\" >&2; exit 1' validator %s"),
+    ])
+
+    assert 'files[1].path %r' % str(target) in result['msg']
+    assert 'syntax error near line 1' in result['msg']
+    assert result['rc'] == 1
+    # Neither the failing file nor the earlier item was replaced; no temporary file is left.
+    assert _tree(tmp_path) == before
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize('bad, expected', [
+    (dict(path='relative/app.conf', content='x'), 'must be an absolute path'),
+    (dict(content='x', link='/y'), 'mutually exclusive'),
+    (dict(), 'content (or link) is required'),
+    (dict(content='x', mode='644'), 'four octal digits'),
+    (dict(content='x', mode='420'), 'four octal digits'),  # unquoted YAML 0644
+    (dict(content='x', mode='u=rw'), 'four octal digits'),
+    (dict(content='x', mode='0849'), 'four octal digits'),
+    (dict(content='x', parents_mode='755'), 'parents_mode'),
+    (dict(content='x', validate='visudo -cf'), 'must contain %s'),
+])
+def test_bad_input_fails_naming_the_item(tmp_path, bad, expected):
+    good = _item(tmp_path / 'good.conf', 'good')
+    bad_item = _item(tmp_path / 'bad.conf')
+    bad_item.update(bad)
+
+    result = run_failing([good, bad_item])
+
+    assert 'files[1].path %r' % bad_item['path'] in result['msg']
+    assert expected in result['msg']
+    assert os.listdir(tmp_path) == []  # checked before anything was written
+
+
+def test_duplicate_path_fails_naming_both_items(tmp_path):
+    path = str(tmp_path / 'app.conf')
+
+    result = run_failing([_item(path, 'a'), _item(tmp_path / 'other', 'b'), _item(path + '/', 'c')])
+
+    assert "files[2].path '%s/'" % path in result['msg']
+    assert 'files[0].path %r' % path in result['msg']
+    assert os.listdir(tmp_path) == []
+
+
+def test_relative_exclusive_dir_fails(tmp_path):
+    result = run_failing([_item(tmp_path / 'a', 'a')], exclusive_dirs=['relative/dir'])
+    assert "'relative/dir'" in result['msg']
+    assert os.listdir(tmp_path) == []
