@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Check that every role's argument spec matches its defaults.
+
+For each role with a meta/argument_specs.yml: the options of the `main` entry point and the keys
+of defaults/main.yml must be the same set, and each option's `default` must equal the value in
+defaults/main.yml. Internal roles (name starting with `_`) and roles without defaults are covered too.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def check_role(role: Path) -> list[str]:
+    errors = []
+    spec_file = role / 'meta' / 'argument_specs.yml'
+    defaults_file = role / 'defaults' / 'main.yml'
+    if not spec_file.exists():
+        return [f'{role.name}: meta/argument_specs.yml is missing']
+    specs = (yaml.safe_load(spec_file.read_text()) or {}).get('argument_specs', {})
+    options = (specs.get('main') or {}).get('options') or {}
+    defaults = yaml.safe_load(defaults_file.read_text()) if defaults_file.exists() else {}
+    defaults = defaults or {}
+    for name in sorted(set(defaults) - set(options)):
+        errors.append(f'{role.name}: {name} is in defaults/main.yml but not in the argument spec')
+    for name in sorted(set(options) - set(defaults)):
+        if not options[name].get('required'):
+            errors.append(f'{role.name}: {name} is in the argument spec but not in defaults/main.yml')
+    for name in sorted(set(options) & set(defaults)):
+        spec = options[name]
+        if 'default' not in spec:
+            errors.append(f'{role.name}: {name} has no default in the argument spec')
+        elif spec['default'] != defaults[name]:
+            errors.append(
+                f'{role.name}: {name} defaults to {defaults[name]!r} in defaults/main.yml '
+                f'but {spec["default"]!r} in the argument spec'
+            )
+        if not spec.get('description'):
+            errors.append(f'{role.name}: {name} has no description')
+    for name in options:
+        if not name.startswith(role.name.lstrip('_') + '_'):
+            errors.append(f'{role.name}: option {name} does not start with the role name')
+    return errors
+
+
+def main() -> int:
+    roles = sorted(p for p in (ROOT / 'roles').iterdir() if p.is_dir())
+    errors = [e for role in roles for e in check_role(role)]
+    for error in errors:
+        print(error)
+    print(f'argument specs: {len(roles)} roles checked, {len(errors)} problems')
+    return 1 if errors else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
