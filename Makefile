@@ -1,0 +1,80 @@
+# mlops.hosts developer entry points. `make demo` and `make test` are the README's two commands.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := $(CURDIR)/.venv
+BUILD := $(CURDIR)/.build
+PY := $(VENV)/bin/python
+LAB_DISTROS ?= debian11 debian12 debian13
+SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
+export ANSIBLE_INJECT_FACT_VARS := false
+export LAB_DISTROS
+
+.PHONY: host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs molecule package bench clean
+
+help:
+	@echo "make demo   - build the lab, converge playbooks/site.yml on it, print how to reach it"
+	@echo "make test   - every test: lint, sanity, unit, argument specs, Molecule, packaging"
+	@echo "make bench  - benchmark converge and no-change runs per scenario and distribution"
+	@echo "LAB_DISTROS='debian12' and SCENARIOS='base' narrow Molecule and the benchmark."
+
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed collection-link
+
+# The collection is used in place: .build/collections/ansible_collections/mlops/hosts -> this checkout.
+collection-link:
+	@mkdir -p $(BUILD)/collections/ansible_collections/mlops
+	@ln -sfn ../../../.. $(BUILD)/collections/ansible_collections/mlops/hosts
+
+# Debian packages the lab and the linters need on the machine that runs them (installed when root).
+host-deps:
+	@bash lab/host-deps.sh
+
+lab-images: host-deps
+	bash lab/build-images.sh
+
+lab-up: venv lab-images
+	bash lab/up.sh
+
+lab-down:
+	bash lab/down.sh
+
+demo: lab-up
+	ansible-playbook -i inventories/lab playbooks/site.yml
+	bash lab/summary.sh
+
+test: venv lint sanity unit argspecs molecule package
+	@echo "make test: all checks passed"
+
+lint: venv host-deps
+	yamllint -s .
+	ansible-lint --profile production
+	shellcheck -x lab/*.sh lab/files/lab-apt-proxy tests/*.sh .ci/run
+
+sanity: venv
+	bash tests/sanity.sh
+
+unit: venv
+	pytest -q tests/unit
+
+argspecs: venv
+	python tests/check_argument_specs.py
+
+molecule: venv lab-images
+	bash tests/molecule.sh $(SCENARIOS)
+
+package: venv
+	bash tests/package.sh
+
+bench: venv lab-images
+	python tests/benchmark.py --scenarios "$(SCENARIOS)" --distros "$(LAB_DISTROS)"
+
+clean:
+	rm -rf $(BUILD) mlops-hosts-*.tar.gz
