@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check that every role's argument spec matches its defaults.
 
 For each role with a meta/argument_specs.yml: the options of the `main` entry point and the keys

@@ -90,9 +90,9 @@ def host(monkeypatch):
     monkeypatch.setattr(unix_groups, 'grp', types.SimpleNamespace(getgrnam=fake.getgrnam, getgrall=fake.getgrall))
     monkeypatch.setattr(unix_groups, 'pwd', types.SimpleNamespace(getpwnam=fake.getpwnam, getpwall=fake.getpwall))
     monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
-                        lambda self, *a, **kw: fake.get_bin_path(self, *a, **kw))
+                        lambda self, *a, **kw: fake.get_bin_path(self, *a, **kw))  # pylint: disable=unnecessary-lambda
     monkeypatch.setattr(basic.AnsibleModule, 'run_command',
-                        lambda self, *a, **kw: fake.run_command(self, *a, **kw))
+                        lambda self, *a, **kw: fake.run_command(self, *a, **kw))  # pylint: disable=unnecessary-lambda
 
     def exit_json(self, **kwargs):
         raise ExitJson(kwargs)
