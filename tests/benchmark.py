@@ -59,7 +59,7 @@ def bench(scenario: str, distro: str) -> dict:
     molecule('prepare', scenario, distro)
     try:
         eph = ephemeral_dir(scenario)
-        converge_s, _ = timed_run(scenario, eph)
+        converge_s = timed_run(scenario, eph)[0]
         noop_s, stats = timed_run(scenario, eph)
     finally:
         molecule('destroy', scenario, distro)
