@@ -1,0 +1,811 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2025, mlops.hosts maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: python_envs
+short_description: Build named Python virtual environments, rebuilding them only when their declaration changes
+version_added: 0.1.0
+description:
+  - Manages a list of named Python virtual environments in one module execution. Each environment is
+    declared as data (packages with versions and optionally the content of a requirements or lock file).
+  - O(envs[].path) is a stable symbolic link to a versioned directory next to it,
+    C(<dirname>/.<basename>-<fingerprint>), where the fingerprint is the first 12 hexadecimal digits of
+    the SHA-256 of the declaration. A virtual environment cannot be moved after it was created, so a
+    changed declaration is built into a new versioned directory; the link is then replaced atomically
+    and older versioned directories of that environment are removed. Processes that use the
+    environment keep working while it is rebuilt.
+  - The fingerprint covers the implementation and C(major.minor) version of O(envs[].python),
+    O(envs[].packages), O(envs[].requirements), O(envs[].installer), O(envs[].pip_args),
+    O(envs[].system_site_packages) and O(envs[].upgrade_pip). The interpreter is asked for its version
+    once per run and interpreter (also in check mode); nothing else is run when no environment has to
+    change, so C(pip) never runs on a converge without changes.
+  - The versioned directory holds a marker file C(.mlops-python-env.json) with the name, the fingerprint,
+    the declaration, the interpreter and the installed distributions as reported by C(pip list).
+    An environment is up to date when O(envs[].path) links to the directory of the current fingerprint
+    and that directory's marker has the same fingerprint.
+  - Commands run without a shell and with C(LC_ALL=C). Proxies and other environment variables for C(pip)
+    or C(uv) are set with the C(environment) keyword of the task.
+author: mlops.hosts maintainers (@mlops-hosts)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Only the read-only interpreter version probe runs. An interpreter that does not exist yet marks the
+        environment as to be built instead of failing.
+  diff_mode:
+    support: full
+    details:
+      - One diff entry per changed environment, showing its declaration, versioned directory, owner,
+        group and mode as JSON before and after.
+  platform:
+    platforms: posix
+options:
+  envs:
+    description:
+      - The environments to manage, in the order they are processed.
+      - Names and paths must be unique. All entries are checked before anything is changed.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - Name of the environment, recorded in the marker file and used in messages.
+          - Must match C(^[A-Za-z0-9][A-Za-z0-9._-]*$).
+        type: str
+        required: true
+      path:
+        description:
+          - Absolute path of the environment as users and kernels see it, for example
+            V(/opt/mlops/envs/datascience). It is managed as a symbolic link to the versioned directory.
+          - Missing parent directories are created with mode C(0755).
+          - A real directory or a regular file at this path is never replaced or removed; the module fails
+            and asks for it to be moved away.
+        type: path
+        required: true
+      python:
+        description:
+          - Absolute path of the interpreter the environment is created from.
+          - When it does not exist the module fails, naming the environment, except in check mode.
+        type: path
+        default: /usr/bin/python3
+      packages:
+        description:
+          - Requirement specifiers passed to the installer, for example V(pandas==2.2.3).
+        type: list
+        elements: str
+        default: []
+      requirements:
+        description:
+          - The text of a requirements or lock file. It is written to a temporary file that is installed
+            with C(-r) together with O(envs[].packages).
+          - Relative references inside it (C(-r other.txt), C(-e ./src)) cannot be resolved.
+        type: str
+        default: ''
+      installer:
+        description:
+          - V(pip) creates the environment with C(python -m venv) and installs with its own C(pip).
+          - V(uv) creates it with C(uv venv) and installs with C(uv pip install). C(uv) must be installed,
+            see O(uv_path).
+        type: str
+        choices: [pip, uv]
+        default: pip
+      pip_args:
+        description:
+          - Extra arguments for the install command, for example V(--index-url=https://pypi.example.com/simple)
+            or V(--only-binary=:all:). With O(envs[].installer=pip) they are also used to upgrade C(pip).
+        type: list
+        elements: str
+        default: []
+      upgrade_pip:
+        description:
+          - With O(envs[].installer=pip), upgrade C(pip) inside the new environment before installing.
+          - Ignored by O(envs[].installer=uv), but still part of the fingerprint.
+        type: bool
+        default: false
+      system_site_packages:
+        description:
+          - Give the environment access to the interpreter's system site-packages.
+        type: bool
+        default: false
+      state:
+        description:
+          - V(present) builds the environment when it is missing or its declaration changed.
+          - V(absent) removes the link at O(envs[].path) and every versioned directory of the environment,
+            that is every directory next to it named C(.<basename>-) followed by 12 hexadecimal digits.
+            Nothing else is removed.
+        type: str
+        choices: [present, absent]
+        default: present
+      owner:
+        description:
+          - Owner (name or numeric ID) of the versioned directory itself.
+          - The files inside stay as the installer wrote them, owned by the user the module runs as, so
+            the environment is read-only for other users.
+          - In check mode a user that does not exist yet marks the environment as changed instead of failing.
+        type: str
+        default: root
+      group:
+        description:
+          - Group (name or numeric ID) of the versioned directory itself.
+          - In check mode a group that does not exist yet marks the environment as changed instead of failing.
+        type: str
+        default: root
+      mode:
+        description:
+          - Permissions of the versioned directory itself, as a quoted string of four octal digits.
+          - A change of O(envs[].owner), O(envs[].group) or O(envs[].mode) alone does not rebuild the environment.
+        type: str
+        default: '0755'
+  uv_path:
+    description:
+      - Path of the C(uv) executable for environments with O(envs[].installer=uv).
+      - When not set, C(uv) is looked up in E(PATH), C(~/.local/bin) and C(~/.cargo/bin). It is only looked
+        up when an environment has to be built with it; the module fails when it cannot be found.
+    type: str
+notes:
+  - Processes still running from a replaced environment keep the modules they already loaded. The old versioned
+    directory is removed after the switch, so modules they import later come from the new environment when
+    they were started through O(envs[].path) (their C(sys.prefix) is the link), or cannot be found when they
+    were started through the old directory. Restart long-running processes such as Jupyter kernels after a rebuild.
+  - A versioned directory whose marker is missing (an interrupted build) is removed and rebuilt.
+requirements:
+  - The C(venv) module for the interpreter (Debian package C(python3-venv)) with O(envs[].installer=pip),
+    or C(uv) with O(envs[].installer=uv).
+seealso:
+  - module: ansible.builtin.pip
+"""
+
+EXAMPLES = r"""
+- name: Data-science environment, rebuilt only when the package list changes
+  mlops.hosts.python_envs:
+    envs:
+      - name: datascience
+        path: /opt/mlops/envs/datascience
+        packages:
+          - pandas==2.2.3
+          - numpy==2.1.3
+          - ipykernel==6.29.5
+
+- name: Environments from lock files, through an internal index, built with uv
+  mlops.hosts.python_envs:
+    uv_path: /usr/local/bin/uv
+    envs:
+      - name: spark
+        path: /opt/mlops/envs/spark
+        python: /usr/bin/python3.11
+        installer: uv
+        requirements: "{{ lookup('ansible.builtin.file', 'files/spark.lock') }}"
+        pip_args: [--index-url, https://pypi.example.com/simple]
+      - name: old-experiments
+        path: /opt/mlops/envs/old-experiments
+        state: absent
+  environment:
+    https_proxy: http://proxy.example.com:3128
+  register: envs
+
+- name: Show what is installed
+  ansible.builtin.debug:
+    msg: "{{ envs.envs | items2dict(key_name='name', value_name='installed') }}"
+"""
+
+RETURN = r"""
+envs:
+  description: One entry per item of O(envs), in input order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the environment.
+      type: str
+      sample: datascience
+    path:
+      description: The stable path (symbolic link) of the environment.
+      type: str
+      sample: /opt/mlops/envs/datascience
+    real_path:
+      description:
+        - The versioned directory O(envs[].path) links (or in check mode would link) to.
+        - V(null) for O(envs[].state=absent), and in check mode when the interpreter does not exist yet.
+      type: str
+      sample: /opt/mlops/envs/.datascience-3f9a1c0d2b7e
+    fingerprint:
+      description:
+        - SHA-256 of the declaration, in hexadecimal.
+        - V(null) for O(envs[].state=absent), and in check mode when the interpreter does not exist yet.
+      type: str
+      sample: 3f9a1c0d2b7e5a4f0e8d6c1b2a3948576655443322110ffeeddccbbaa9988776
+    changed:
+      description: Whether the environment was (or in check mode would be) built, re-linked, re-permissioned or removed.
+      type: bool
+      sample: true
+    rebuilt:
+      description: Whether a new versioned directory was (or in check mode would be) built.
+      type: bool
+      sample: true
+    installed:
+      description:
+        - Installed distributions and their versions from the marker file, with lower-cased names.
+        - Empty for O(envs[].state=absent) and in check mode for an environment that would be built.
+      type: dict
+      sample: {pandas: 2.2.3, numpy: 2.1.3, pip: '24.0'}
+  sample:
+    - name: datascience
+      path: /opt/mlops/envs/datascience
+      real_path: /opt/mlops/envs/.datascience-3f9a1c0d2b7e
+      fingerprint: 3f9a1c0d2b7e5a4f0e8d6c1b2a3948576655443322110ffeeddccbbaa9988776
+      changed: true
+      rebuilt: true
+      installed: {pandas: 2.2.3, numpy: 2.1.3, pip: '24.0'}
+diff:
+  description: One entry per changed environment; the text is empty for an environment that does not exist.
+  returned: when diff mode is enabled
+  type: list
+  elements: dict
+  sample:
+    - before_header: /opt/mlops/envs/datascience
+      after_header: /opt/mlops/envs/datascience
+      before: ''
+      after: "{\n  \"declaration\": {...},\n  \"real_path\": \"/opt/mlops/envs/.datascience-3f9a1c0d2b7e\"\n}\n"
+"""
+
+import grp
+import hashlib
+import json
+import os
+import pwd
+import re
+import shutil
+import stat
+import tempfile
+import uuid
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
+_MODE_RE = re.compile(r'[0-7]{4}')
+_VERSION_RE = re.compile(r'[0-9]+\.[0-9]+')
+_FP_LEN = 12
+_MARKER = '.mlops-python-env.json'
+_TAIL = 4000
+_C_LOCALE = dict(LANG='C', LC_ALL='C', LC_MESSAGES='C')
+# Keeps pip quiet about running as root; versions of pip that do not know the setting ignore it.
+_PIP_ENV = dict(PIP_ROOT_USER_ACTION='ignore')
+_PIP_FLAGS = ['--disable-pip-version-check', '--no-input']
+_PROBE = 'import sys, platform; print(platform.python_implementation(), "%d.%d" % sys.version_info[:2])'
+
+
+def _tail(text):
+    text = to_native(text or '')
+    return text[-_TAIL:]
+
+
+class _Env:
+    """One entry of the envs option with what was found on disk and what has to change."""
+
+    def __init__(self, index, spec):
+        self.index = index
+        self.name = spec['name']
+        self.path = spec['path']
+        self.python = spec['python']
+        self.packages = spec['packages']
+        self.requirements = spec['requirements']
+        self.installer = spec['installer']
+        self.pip_args = spec['pip_args']
+        self.upgrade_pip = spec['upgrade_pip']
+        self.system_site_packages = spec['system_site_packages']
+        self.state = spec['state']
+        self.owner = spec['owner']
+        self.group = spec['group']
+        self.mode_text = spec['mode']
+        self.mode = None
+        self.uid = None
+        self.gid = None
+        self.directory = None
+        self.base = None
+        # Desired state
+        self.interpreter = None  # (implementation, 'major.minor'), None while the interpreter is missing
+        self.declaration = None
+        self.fingerprint = None
+        self.real_path = None
+        # Found on disk
+        self.link = None  # normalised absolute target of the symbolic link at path
+        self.current = None  # marker of the link target
+        self.versioned = []  # versioned directories of this env next to path
+        # Planned changes
+        self.build = False
+        self.reuse = False  # a complete directory for the fingerprint exists; only re-link it
+        self.fix_attributes = False
+        self.remove_link = False
+        self.prune = []
+        self.installed = {}
+
+    @property
+    def label(self):
+        return 'envs[%d] (name %r, path %r)' % (self.index, self.name, self.path)
+
+    @property
+    def relink(self):
+        return self.build or self.reuse
+
+    @property
+    def changed(self):
+        return self.build or self.reuse or self.fix_attributes or self.remove_link or bool(self.prune)
+
+
+class PythonEnvs:
+    """Plans and applies the environments requested through the module options."""
+
+    def __init__(self, module):
+        self.module = module
+        self.envs = [_Env(index, spec) for index, spec in enumerate(module.params['envs'])]
+        self.uv_path = module.params['uv_path']
+        self._uv = None
+        self._probes = {}
+        self._changed = False
+        self._results = []
+
+    # ----------------------------------------------------------------- entry point
+
+    def run(self):
+        self._check_input()
+        for env in self.envs:
+            self._plan(env)
+        diff = [self._diff(env) for env in self.envs if env.changed] if self.module._diff else None
+        if not self.module.check_mode:
+            if any(env.build and env.installer == 'uv' for env in self.envs):
+                self._find_uv()
+            for env in self.envs:
+                self._apply(env)
+                self._results.append(self._result(env))
+        else:
+            self._results = [self._result(env) for env in self.envs]
+
+        result = dict(changed=any(env.changed for env in self.envs), envs=self._results)
+        if diff is not None:
+            result['diff'] = diff
+        return result
+
+    def _fail(self, msg, **kwargs):
+        kwargs.setdefault('changed', self._changed)
+        kwargs.setdefault('envs', self._results)
+        self.module.fail_json(msg=msg, **kwargs)
+
+    # ------------------------------------------------------------------- checking
+
+    def _check_input(self):
+        names = {}
+        paths = {}
+        for env in self.envs:
+            if not _NAME_RE.match(env.name or ''):
+                self._fail('envs[%d]: invalid name %r: it must match %s' % (env.index, env.name, _NAME_RE.pattern))
+            if env.name in names:
+                self._fail('%s: the name is also used by envs[%d]' % (env.label, names[env.name]))
+            names[env.name] = env.index
+            if not env.path or not os.path.isabs(env.path):
+                self._fail('%s: path must be an absolute path' % env.label)
+            norm = os.path.normpath(env.path)
+            env.directory, env.base = os.path.split(norm)
+            if not env.base or norm == '/':
+                self._fail('%s: path must not be the root directory' % env.label)
+            if norm in paths:
+                self._fail('%s: the path is also used by envs[%d]' % (env.label, paths[norm]))
+            paths[norm] = env.index
+            env.path = norm
+            if env.state == 'absent':
+                continue
+            if not env.python or not os.path.isabs(env.python):
+                self._fail('%s: python must be an absolute path, got %r' % (env.label, env.python))
+            for package in env.packages:
+                if not package or not package.strip():
+                    self._fail('%s: packages must not contain empty entries' % env.label)
+            if env.mode_text is None or not _MODE_RE.fullmatch(env.mode_text):
+                self._fail("%s: mode must be a quoted string of four octal digits such as '0755', got %r"
+                           % (env.label, env.mode_text))
+            env.mode = int(env.mode_text, 8)
+            env.uid = self._resolve(env, 'owner', env.owner, self._uid)
+            env.gid = self._resolve(env, 'group', env.group, self._gid)
+
+    def _resolve(self, env, what, name, lookup):
+        """uid/gid for name; None in check mode when it does not exist yet."""
+        number = lookup(name)
+        if number is None and not self.module.check_mode:
+            self._fail('%s: %s %r does not exist' % (env.label, what, name))
+        return number
+
+    @staticmethod
+    def _uid(name):
+        try:
+            return pwd.getpwnam(name).pw_uid
+        except KeyError:
+            return int(name) if name.isdigit() else None
+
+    @staticmethod
+    def _gid(name):
+        try:
+            return grp.getgrnam(name).gr_gid
+        except KeyError:
+            return int(name) if name.isdigit() else None
+
+    # ------------------------------------------------------------------- planning
+
+    def _plan(self, env):
+        self._inspect(env)
+        if env.state == 'absent':
+            env.remove_link = env.link is not None
+            env.prune = list(env.versioned)
+            return
+
+        env.interpreter = self._probe(env)
+        if env.interpreter is None:
+            env.build = True  # check mode only: the interpreter may be installed by an earlier task
+            return
+        env.declaration = dict(
+            python=dict(implementation=env.interpreter[0], version=env.interpreter[1]),
+            packages=list(env.packages),
+            requirements=env.requirements,
+            installer=env.installer,
+            pip_args=list(env.pip_args),
+            system_site_packages=env.system_site_packages,
+            upgrade_pip=env.upgrade_pip,
+        )
+        canonical = json.dumps(env.declaration, sort_keys=True, separators=(',', ':'))
+        env.fingerprint = hashlib.sha256(canonical.encode('utf-8')).hexdigest()
+        env.real_path = os.path.join(env.directory, '.%s-%s' % (env.base, env.fingerprint[:_FP_LEN]))
+        env.prune = [path for path in env.versioned if path != env.real_path]
+
+        marker = self._read_marker(env.real_path) if env.real_path in env.versioned else None
+        complete = marker is not None and marker.get('fingerprint') == env.fingerprint
+        if complete:
+            env.installed = dict(marker.get('installed') or {})
+            env.reuse = env.link != env.real_path
+            env.fix_attributes = self._attributes_differ(env)
+        else:
+            env.build = True
+
+    def _inspect(self, env):
+        try:
+            st = os.lstat(env.path)
+        except (FileNotFoundError, NotADirectoryError):
+            st = None
+        except OSError as exc:
+            self._fail('%s: cannot inspect the path: %s' % (env.label, to_native(exc)))
+        if st is not None:
+            if stat.S_ISDIR(st.st_mode):
+                self._fail('%s is a real directory, not a link managed by this module. It is never removed or '
+                           'replaced: move it away (for example to %s.old) and run again.' % (env.label, env.path))
+            if not stat.S_ISLNK(st.st_mode):
+                self._fail('%s exists and is not a symbolic link. It is never removed or replaced: move it away '
+                           'and run again.' % env.label)
+            target = os.readlink(env.path)
+            env.link = os.path.normpath(os.path.join(env.directory, target))
+            env.current = self._read_marker(env.link)
+        env.versioned = self._versioned_dirs(env)
+
+    def _versioned_dirs(self, env):
+        pattern = re.compile(r'^\.%s-[0-9a-f]{%d}$' % (re.escape(env.base), _FP_LEN))
+        try:
+            entries = sorted(os.scandir(env.directory), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            self._fail('%s: cannot list %r: %s' % (env.label, env.directory, to_native(exc)))
+        return [os.path.join(env.directory, entry.name) for entry in entries
+                if pattern.match(entry.name) and entry.is_dir(follow_symlinks=False)]
+
+    @staticmethod
+    def _read_marker(directory):
+        try:
+            with open(os.path.join(directory, _MARKER), 'r', encoding='utf-8') as handle:
+                marker = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return marker if isinstance(marker, dict) else None
+
+    def _probe(self, env):
+        """(implementation, 'major.minor') of the interpreter; None in check mode when it does not exist."""
+        if env.python in self._probes:
+            return self._probes[env.python]
+        if not os.path.exists(env.python):
+            if self.module.check_mode:
+                return None
+            self._fail('%s: the python interpreter %r does not exist' % (env.label, env.python))
+        argv = [env.python, '-c', _PROBE]
+        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=_C_LOCALE)
+        words = (out or '').split()
+        if rc != 0 or len(words) != 2 or not _VERSION_RE.fullmatch(words[1]):
+            self._fail('%s: cannot read the version of the python interpreter %r (rc=%d): %s'
+                       % (env.label, env.python, rc, _tail(err or out).strip()),
+                       cmd=argv, rc=rc, stdout=_tail(out), stderr=_tail(err))
+        self._probes[env.python] = (words[0], words[1])
+        return self._probes[env.python]
+
+    def _attributes_differ(self, env):
+        if env.uid is None or env.gid is None:
+            return True  # check mode, owner or group does not exist yet
+        st = os.lstat(env.real_path)
+        return st.st_uid != env.uid or st.st_gid != env.gid or stat.S_IMODE(st.st_mode) != env.mode
+
+    # ---------------------------------------------------------------------- apply
+
+    def _apply(self, env):
+        if env.state == 'absent':
+            if env.remove_link:
+                self._changed = True
+                try:
+                    os.unlink(env.path)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    self._fail('%s: cannot remove the link: %s' % (env.label, to_native(exc)))
+            self._prune(env)
+            return
+        if env.build:
+            self._build(env)
+        elif env.fix_attributes:
+            self._changed = True
+            try:
+                self._set_attributes(env)
+            except OSError as exc:
+                self._fail('%s: cannot set owner, group and mode of %r: %s' % (env.label, env.real_path, to_native(exc)))
+        if env.relink:
+            self._changed = True
+            try:
+                self._relink(env)
+            except OSError as exc:
+                if env.build:
+                    self._discard(env.real_path)
+                self._fail('%s: cannot point the link to %r: %s' % (env.label, env.real_path, to_native(exc)))
+        self._prune(env)
+
+    def _build(self, env):
+        if not os.path.isdir(env.directory):
+            try:
+                os.makedirs(env.directory, 0o755)
+            except OSError as exc:
+                self._fail('%s: cannot create %r: %s' % (env.label, env.directory, to_native(exc)))
+        if os.path.lexists(env.real_path):
+            # An interrupted earlier build (no valid marker): start again.
+            self._changed = True
+            self._remove_tree(env, env.real_path)
+
+        self._changed = True
+        python = os.path.join(env.real_path, 'bin', 'python')
+        if env.installer == 'uv':
+            argv = [self._uv, 'venv', '--python', env.python]
+            if env.system_site_packages:
+                argv.append('--system-site-packages')
+            self._run(env, argv + [env.real_path])
+            install = [self._uv, 'pip', 'install', '--python', python]
+            listing = [self._uv, 'pip', 'list', '--format', 'json', '--python', python]
+        else:
+            argv = [env.python, '-m', 'venv']
+            if env.system_site_packages:
+                argv.append('--system-site-packages')
+            self._run(env, argv + [env.real_path])
+            install = [python, '-m', 'pip', 'install'] + _PIP_FLAGS
+            listing = [python, '-m', 'pip', 'list', '--format=json', '--disable-pip-version-check']
+            if env.upgrade_pip:
+                self._run(env, install + env.pip_args + ['--upgrade', 'pip'])
+
+        if env.packages or env.requirements:
+            self._install(env, install + env.pip_args + env.packages)
+
+        out = self._run(env, listing)
+        try:
+            listed = json.loads(out)
+            env.installed = dict((str(item['name']).lower(), str(item['version'])) for item in listed)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._build_failed(env, '%s: cannot read the list of installed packages: %s' % (env.label, to_native(exc)),
+                               cmd=listing, stdout=_tail(out))
+
+        marker = dict(
+            name=env.name,
+            fingerprint=env.fingerprint,
+            declaration=env.declaration,
+            installed=env.installed,
+            python=dict(path=env.python, implementation=env.interpreter[0], version=env.interpreter[1]),
+        )
+        try:
+            self._write_marker(env.real_path, marker)
+            self._set_attributes(env)
+        except OSError as exc:
+            self._build_failed(env, '%s: cannot finish %r: %s' % (env.label, env.real_path, to_native(exc)))
+
+    def _install(self, env, argv):
+        if not env.requirements:
+            self._run(env, argv)
+            return
+        fd, requirements = tempfile.mkstemp(prefix='requirements-', suffix='.txt', dir=self.module.tmpdir)
+        try:
+            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+                handle.write(env.requirements)
+            self._run(env, argv + ['-r', requirements])
+        finally:
+            try:
+                os.unlink(requirements)
+            except OSError:
+                pass
+
+    def _run(self, env, argv):
+        """Run a build step; on failure remove the new directory and fail. Returns stdout."""
+        environ = dict(_C_LOCALE)
+        environ.update(_PIP_ENV)
+        kwargs = dict(cwd='/') if env.installer == 'uv' else {}  # keep uv from reading a project's settings
+        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=environ, **kwargs)
+        if rc != 0:
+            self._build_failed(env, '%s: command %s failed (rc=%d); the environment was left as it was: %s'
+                               % (env.label, ' '.join(argv), rc, _tail(err or out).strip()),
+                               cmd=argv, rc=rc, stdout=_tail(out), stderr=_tail(err))
+        return out
+
+    def _build_failed(self, env, msg, **kwargs):
+        self._discard(env.real_path)
+        self._fail(msg, **kwargs)
+
+    def _discard(self, path):
+        shutil.rmtree(path, ignore_errors=True)
+
+    @staticmethod
+    def _write_marker(directory, marker):
+        path = os.path.join(directory, _MARKER)
+        temp = path + '.tmp'
+        with open(temp, 'w', encoding='utf-8') as handle:
+            json.dump(marker, handle, indent=2, sort_keys=True)
+            handle.write('\n')
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+
+    @staticmethod
+    def _set_attributes(env):
+        st = os.lstat(env.real_path)
+        if st.st_uid != env.uid or st.st_gid != env.gid:
+            os.chown(env.real_path, env.uid, env.gid)
+        os.chmod(env.real_path, env.mode)
+
+    @staticmethod
+    def _relink(env):
+        target = os.path.basename(env.real_path)
+        while True:
+            temp = os.path.join(env.directory, '.%s.%s.tmp' % (env.base[:100], uuid.uuid4().hex[:8]))
+            try:
+                os.symlink(target, temp)
+                break
+            except FileExistsError:
+                continue
+        try:
+            os.replace(temp, env.path)
+        except OSError:
+            os.unlink(temp)
+            raise
+        env.link = env.real_path
+
+    def _prune(self, env):
+        for path in env.prune:
+            self._changed = True
+            self._remove_tree(env, path, warn=True)
+
+    def _remove_tree(self, env, path, warn=False):
+        try:
+            shutil.rmtree(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            msg = '%s: cannot remove %r: %s' % (env.label, path, to_native(exc))
+            if not warn:
+                self._fail(msg)
+            self.module.warn(msg)
+
+    def _find_uv(self):
+        if self.uv_path:
+            if not (os.path.isfile(self.uv_path) and os.access(self.uv_path, os.X_OK)):
+                self._fail('uv_path %r is not an executable file' % self.uv_path)
+            self._uv = self.uv_path
+            return
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+        opt_dirs = [os.path.join(home, '.local', 'bin'), os.path.join(home, '.cargo', 'bin')]
+        self._uv = self.module.get_bin_path('uv', opt_dirs=opt_dirs)
+        if not self._uv:
+            names = ', '.join(env.name for env in self.envs if env.build and env.installer == 'uv')
+            self._fail('uv is needed to build %s (installer=uv) but was not found in PATH, ~/.local/bin or ~/.cargo/bin; '
+                       'install it or set uv_path' % names)
+
+    # ------------------------------------------------------------------ reporting
+
+    @staticmethod
+    def _result(env):
+        present = env.state == 'present'
+        return dict(
+            name=env.name,
+            path=env.path,
+            real_path=env.real_path if present else None,
+            fingerprint=env.fingerprint if present else None,
+            changed=env.changed,
+            rebuilt=env.build,
+            installed=dict(env.installed) if present else {},
+        )
+
+    def _diff(self, env):
+        before = ''
+        if env.link is not None:
+            if env.current is not None:
+                before = self._describe(env.current.get('declaration'), env.link, *self._current_attributes(env.link))
+            else:
+                before = 'link -> %s\n' % env.link
+        after = ''
+        if env.state == 'present':
+            declaration = env.declaration
+            if declaration is None:
+                declaration = dict(python='%s (does not exist yet)' % env.python, packages=env.packages,
+                                   requirements=env.requirements, installer=env.installer, pip_args=env.pip_args,
+                                   system_site_packages=env.system_site_packages, upgrade_pip=env.upgrade_pip)
+            after = self._describe(declaration, env.real_path, env.owner, env.group, env.mode_text)
+        return dict(before_header=env.path, after_header=env.path, before=before, after=after)
+
+    @staticmethod
+    def _describe(declaration, real_path, owner, group, mode):
+        text = dict(declaration=declaration, real_path=real_path, owner=owner, group=group, mode=mode)
+        return json.dumps(text, indent=2, sort_keys=True) + '\n'
+
+    @staticmethod
+    def _current_attributes(path):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None, None, None
+        try:
+            owner = pwd.getpwuid(st.st_uid).pw_name
+        except KeyError:
+            owner = str(st.st_uid)
+        try:
+            group = grp.getgrgid(st.st_gid).gr_name
+        except KeyError:
+            group = str(st.st_gid)
+        return owner, group, '%04o' % stat.S_IMODE(st.st_mode)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            envs=dict(
+                type='list',
+                elements='dict',
+                required=True,
+                options=dict(
+                    name=dict(type='str', required=True),
+                    path=dict(type='path', required=True),
+                    python=dict(type='path', default='/usr/bin/python3'),
+                    packages=dict(type='list', elements='str', default=[]),
+                    requirements=dict(type='str', default=''),
+                    installer=dict(type='str', choices=['pip', 'uv'], default='pip'),
+                    pip_args=dict(type='list', elements='str', default=[]),
+                    upgrade_pip=dict(type='bool', default=False),
+                    system_site_packages=dict(type='bool', default=False),
+                    state=dict(type='str', choices=['present', 'absent'], default='present'),
+                    owner=dict(type='str', default='root'),
+                    group=dict(type='str', default='root'),
+                    mode=dict(type='str', default='0755'),
+                ),
+            ),
+            uv_path=dict(type='str'),
+        ),
+        supports_check_mode=True,
+    )
+    module.run_command_environ_update = dict(_C_LOCALE)
+    module.exit_json(**PythonEnvs(module).run())
+
+
+if __name__ == '__main__':
+    main()
