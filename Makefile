@@ -48,6 +48,7 @@ lab-down:
 
 demo: lab-up
 	ansible-playbook -i inventories/lab playbooks/site.yml
+	ansible-playbook -i inventories/lab lab/demo-logins.yml
 	bash lab/summary.sh
 
 test: venv lint sanity unit argspecs molecule package

@@ -10,5 +10,11 @@ docker ps --filter label=mlops.lab.host --format '{{.Names}}' | sort | while rea
 done
 echo
 echo "Base layer: groups datascience and mlops-admins (member: demo), chrony, en_US.UTF-8, Etc/UTC."
-echo "Services (JupyterHub, Spark, desktops) appear here as their roles arrive."
+for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
+  if docker exec "$host" systemctl is-active --quiet jupyterhub 2>/dev/null; then
+    ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
+    echo "JupyterHub: https://$ip/  login: demo / demo-password  (self-signed certificate for $host)"
+  fi
+done
+echo "Spark and desktops appear here as their roles arrive."
 echo "Converge again: make demo   Remove the lab: make lab-down"
