@@ -1,0 +1,100 @@
+"""Bad input to each role is refused by its argument spec or preflight, before any task changes anything.
+
+Each role runs against the controller with --tags <role>_preflight, so only the validation runs even
+if a check were to let bad input through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOK = ROOT / 'tests' / 'integration' / 'playbooks' / 'preflight.yml'
+
+def preflight(extra_vars: dict, role: str = 'base') -> subprocess.CompletedProcess:
+    env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1',
+               ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'))
+    return subprocess.run(
+        ['ansible-playbook', '-i', 'localhost,', str(PLAYBOOK), '--tags', f'{role}_preflight',
+         '--extra-vars', json.dumps({**extra_vars, 'preflight_role': role})],
+        env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+
+
+def _test_ca() -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import datetime
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'preflight test CA')])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_good_input_passes():
+    result = preflight({'base_ca_certificates': [{'name': 'corp', 'content': _test_ca()}],
+                        'base_proxy_http': 'http://proxy.example.com:3128',
+                        'base_timezone': 'Europe/Berlin',
+                        'base_datascience_members': ['alice']})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'changed=0' in result.stdout
+
+
+@pytest.mark.parametrize(('extra_vars', 'names'), [
+    ({'base_ca_certificates': [{'name': 'corp', 'content': 'this is not a certificate'}]},
+     'base_ca_certificates[0]'),
+    ({'base_ca_certificates': [{'name': 'corp', 'content': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'}]},
+     'base_ca_certificates[0]'),
+    ({'base_ca_certificates': [{'name': 'corp', 'src': '/nonexistent/corp.pem'}]},
+     'base_ca_certificates[0]'),
+    ({'base_proxy_http': 'proxy.example.com:3128'}, 'base_proxy_http'),
+    ({'base_proxy_https': 'ftp://proxy.example.com'}, 'base_proxy_https'),
+    ({'base_timezone': 'Mars/Olympus_Mons'}, 'base_timezone'),
+    ({'base_datascience_members': 'alice'}, 'base_datascience_members'),
+    ({'base_admin_members': {'alice': True}}, 'base_admin_members'),
+    ({'base_apt_components': ['main', 'universe']}, 'base_apt_components'),
+], ids=['ca-not-pem', 'ca-bad-base64', 'ca-file-missing', 'proxy-no-scheme', 'proxy-bad-scheme',
+        'unknown-timezone', 'members-string', 'members-dict', 'unknown-component'])
+def test_bad_input_is_refused_naming_the_variable(extra_vars, names):
+    result = preflight(extra_vars)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert names in out
+    assert 'changed=0' in out
+
+
+def test_jupyterhub_and_python_env_good_input_passes():
+    for role in ('jupyterhub', 'python_env'):
+        result = preflight({}, role)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(('role', 'extra_vars', 'names'), [
+    ('jupyterhub', {'jupyterhub_authenticator': 'kerberos'}, 'jupyterhub_authenticator'),
+    ('jupyterhub', {'jupyterhub_authenticator': 'oauth',
+                    'jupyterhub_oauth': {'client_secret': 's', 'authorize_url': 'https://idp/auth',
+                                         'token_url': 'https://idp/token', 'userdata_url': 'https://idp/user'}},
+     'jupyterhub_oauth needs client_id'),
+    ('jupyterhub', {'jupyterhub_tls_mode': 'provided', 'jupyterhub_tls_cert_file': '/nonexistent/cert.pem',
+                    'jupyterhub_tls_key_file': '/nonexistent/key.pem'}, 'jupyterhub_tls_cert_file'),
+    ('jupyterhub', {'jupyterhub_mem_limit': 'lots'}, 'jupyterhub_mem_limit'),
+    ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': 'pandas numpy'}]}, 'python_env_envs[0]'),
+    ('python_env', {'python_env_envs': [{'name': 'Bad Name', 'packages': []}]}, 'python_env_envs[0]'),
+    ('python_env', {'python_env_envs': [{'name': 'ds'}, {'name': 'ds'}]}, 'two environments with the same name'),
+], ids=['unknown-authenticator', 'oauth-without-client-id', 'certificate-missing', 'bad-mem-limit',
+        'packages-not-a-list', 'bad-env-name', 'duplicate-env'])
+def test_role_bad_input_is_refused(role, extra_vars, names):
+    result = preflight(extra_vars, role)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert names in out
+    assert 'changed=0' in out
