@@ -205,19 +205,24 @@ diff:
 """
 
 import copy
-import grp
 import os
-import pwd
-import re
 import shlex
 import stat
-import tempfile
-import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
+    StagedFile,
+    attributes_differ,
+    create_dir,
+    missing_dirs,
+    owner_group_mode,
+    parse_mode,
+    replace_symlink,
+    resolve_owner,
+    set_attributes,
+)
 
-_MODE_RE = re.compile(r'[0-7]{4}')
 _SECRET_BEFORE = '<secret content hidden (current)>\n'
 _SECRET_AFTER = '<secret content hidden (desired)>\n'
 _UNLISTED = '<file not listed in files, content not shown>\n'
@@ -299,7 +304,7 @@ class _Item:
         self.fix_attributes = False
         self.relink = False
         self.remove = False
-        self.temp = None
+        self.staged = None  # StagedFile while the new content is written
 
     @property
     def label(self):
@@ -395,10 +400,7 @@ class ConfigFiles:
                 self.fail('exclusive_dirs entry %r must be an absolute path' % directory)
 
     def _parse_mode(self, item, name, text):
-        if text is None or not _MODE_RE.fullmatch(text):
-            self.fail("%s: %s must be a quoted string of four octal digits such as '0644', got %r"
-                      % (item.label, name, text))
-        return int(text, 8)
+        return parse_mode(text, name, lambda reason: self.fail('%s: %s' % (item.label, reason)))
 
     @staticmethod
     def _key(path):
@@ -447,15 +449,17 @@ class ConfigFiles:
                 self._read(item)
             return
 
-        item.missing_parents = self._missing_parents(item)
+        item.missing_parents = missing_dirs(
+            os.path.dirname(item.norm),
+            lambda parent: self.fail('%s: parent %r exists but is not a directory' % (item.label, parent)))
         if item.is_link:
             item.relink = item.kind != _LINK or item.current_link != item.link
             if item.relink and item.kind == _FILE and self.module._diff and not item.secret:
                 self._read(item)
             return
 
-        item.uid = self._resolve(item, 'owner', item.owner, self._uid)
-        item.gid = self._resolve(item, 'group', item.group, self._gid)
+        item.uid, item.gid = resolve_owner(item.owner, item.group, self.module.check_mode,
+                                           lambda reason: self.fail('%s: %s' % (item.label, reason)))
         if item.kind != _FILE:
             item.write = True
             return
@@ -464,43 +468,7 @@ class ConfigFiles:
             item.write = True  # no need to read a file whose size already differs
         else:
             item.write = self._read(item) != item.data
-        item.fix_attributes = (
-            item.uid is None or item.gid is None
-            or st.st_uid != item.uid or st.st_gid != item.gid
-            or stat.S_IMODE(st.st_mode) != item.mode
-        )
-
-    def _missing_parents(self, item):
-        missing = []
-        parent = os.path.dirname(item.norm)
-        while not os.path.isdir(parent):
-            if os.path.lexists(parent):
-                self.fail('%s: parent %r exists but is not a directory' % (item.label, parent))
-            missing.append(parent)
-            parent = os.path.dirname(parent)
-        missing.reverse()
-        return missing
-
-    def _resolve(self, item, what, name, lookup):
-        """uid/gid for name; None in check mode when it does not exist yet."""
-        number = lookup(name)
-        if number is None and not self.module.check_mode:
-            self.fail('%s: %s %r does not exist' % (item.label, what, name))
-        return number
-
-    @staticmethod
-    def _uid(name):
-        try:
-            return pwd.getpwnam(name).pw_uid
-        except KeyError:
-            return int(name) if name.isdigit() else None
-
-    @staticmethod
-    def _gid(name):
-        try:
-            return grp.getgrnam(name).gr_gid
-        except KeyError:
-            return int(name) if name.isdigit() else None
+        item.fix_attributes = attributes_differ(st, item.uid, item.gid, item.mode)
 
     def _plan_exclusive(self):
         keep = set(self._key(item.norm) for item in self.items)
@@ -549,10 +517,9 @@ class ConfigFiles:
             after = _SECRET_AFTER if item.secret else to_text(item.data, errors='surrogate_or_replace')
             entries.append(self._diff_entry(item.path, before, after))
         if item.fix_attributes and (item.kind == _FILE):
-            st = item.stat
             entries.append(self._diff_entry(
                 item.path,
-                self._attribute_text(self._user_name(st.st_uid), self._group_name(st.st_gid), stat.S_IMODE(st.st_mode)),
+                self._attribute_text(*owner_group_mode(item.stat)),
                 self._attribute_text(item.owner, item.group, item.mode),
             ))
         return entries
@@ -578,68 +545,44 @@ class ConfigFiles:
     def _attribute_text(owner, group, mode):
         return 'owner=%s\ngroup=%s\nmode=%04o\n' % (owner, group, mode)
 
-    @staticmethod
-    def _user_name(uid):
-        try:
-            return pwd.getpwuid(uid).pw_name
-        except KeyError:
-            return str(uid)
-
-    @staticmethod
-    def _group_name(gid):
-        try:
-            return grp.getgrgid(gid).gr_name
-        except KeyError:
-            return str(gid)
-
     # ---------------------------------------------------------------------- apply
 
     def _apply(self):
-        temps = []
+        staged = []
         try:
             # Stage every new content next to its target and validate it before replacing anything.
             for item in self.items:
                 if item.write or item.relink:
                     self._make_parents(item)
                 if item.write:
-                    temps.append(item)
+                    item.staged = StagedFile(item.norm, item.data, item.uid, item.gid, item.mode)
+                    staged.append(item.staged)
                     self._stage(item)
             for item in self.items:
                 self._commit(item)
             for path, dummy, dummy in self.unlisted:
                 self._unlink(path, 'exclusive_dirs removal of %r' % path)
         finally:
-            for item in temps:
-                if item.temp and os.path.lexists(item.temp):
-                    try:
-                        os.unlink(item.temp)
-                    except OSError:
-                        pass
+            for staged_file in staged:
+                staged_file.discard()
 
     def _make_parents(self, item):
         for directory in item.missing_parents:
             if os.path.isdir(directory):
                 continue  # created for an earlier item
             try:
-                os.mkdir(directory, 0o700)
-                os.chown(directory, 0, 0)
-                os.chmod(directory, item.parents_mode)
+                create_dir(directory, 0, 0, item.parents_mode)
             except OSError as exc:
                 self.fail('%s: cannot create parent directory %r: %s' % (item.label, directory, to_native(exc)))
 
     def _stage(self, item):
-        directory, name = os.path.split(item.norm)
         try:
-            fd, item.temp = tempfile.mkstemp(prefix='.%s.' % name[:100], suffix='.tmp', dir=directory)
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(item.data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self._set_attributes(item.temp, item)
+            item.staged.stage()
         except OSError as exc:
-            self.fail('%s: cannot write a temporary file in %r: %s' % (item.label, directory, to_native(exc)))
+            self.fail('%s: cannot write a temporary file in %r: %s'
+                      % (item.label, os.path.dirname(item.norm), to_native(exc)))
         if item.validate is not None:
-            command = [arg.replace('%s', item.temp) for arg in shlex.split(item.validate)]
+            command = [arg.replace('%s', item.staged.temp) for arg in shlex.split(item.validate)]
             rc, out, err = self.module.run_command(command)
             if rc != 0:
                 self.fail('%s: validation with %r failed (rc=%d): %s'
@@ -649,54 +592,16 @@ class ConfigFiles:
     def _commit(self, item):
         try:
             if item.write:
-                self._move(item)
+                item.staged.commit(self.module, lambda reason: self.fail('%s: cannot replace the file: %s' % (item.label, reason),
+                                                                         changed_paths=self._done(item)))
             elif item.fix_attributes:
-                self._set_attributes(item.norm, item)
+                set_attributes(item.norm, item.uid, item.gid, item.mode)
             elif item.relink:
-                self._relink(item)
+                replace_symlink(item.norm, item.link)
         except OSError as exc:
             self.fail('%s: %s' % (item.label, to_native(exc)), changed_paths=self._done(item))
         if item.remove:
             self._unlink(item.norm, item.label, changed_paths=self._done(item))
-
-    def _move(self, item):
-        # atomic_move() gives a file it creates 0666 & ~umask and the caller's uid/gid, and with the
-        # default keep_dest_attrs=True copies owner and mode of an existing target onto the new file.
-        # Keep the temporary file's attributes, close the umask so a newly created file is never
-        # readable by others in between, then set the exact owner, group and mode once more.
-        umask = os.umask(0o077)
-        try:
-            self.module.atomic_move(os.path.abspath(item.temp), item.norm, keep_dest_attrs=False)
-        except Exception as exc:  # atomic_move raises plain Exception in ansible-core 2.19
-            self.fail('%s: cannot replace the file: %s' % (item.label, to_native(exc)),
-                      changed_paths=self._done(item))
-        finally:
-            os.umask(umask)
-        item.temp = None
-        self._set_attributes(item.norm, item)
-
-    @staticmethod
-    def _set_attributes(path, item):
-        st = os.lstat(path)
-        if st.st_uid != item.uid or st.st_gid != item.gid:
-            os.chown(path, item.uid, item.gid)
-        # chown() may clear set-id bits, so the mode comes last.
-        os.chmod(path, item.mode)
-
-    def _relink(self, item):
-        directory = os.path.dirname(item.norm)
-        while True:
-            temp = os.path.join(directory, '.%s.%s.tmp' % (os.path.basename(item.norm)[:100], uuid.uuid4().hex[:8]))
-            try:
-                os.symlink(item.link, temp)
-                break
-            except FileExistsError:
-                continue
-        try:
-            os.replace(temp, item.norm)
-        except OSError:
-            os.unlink(temp)
-            raise
 
     def _unlink(self, path, label, **kwargs):
         try:

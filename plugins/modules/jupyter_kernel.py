@@ -211,20 +211,25 @@ diff:
     after: "{\n \"argv\": [\n  \"/opt/venvs/torch/bin/python\",\n ...\n}\n"
 """
 
-import grp
 import json
 import os
-import pwd
 import re
 import shutil
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
+    StagedFile,
+    attributes_differ,
+    create_dir,
+    missing_dirs,
+    parse_mode,
+    resolve_owner,
+    set_attributes,
+)
 
 _NAME_RE = re.compile(r'[a-z0-9][a-z0-9._-]*')
-_MODE_RE = re.compile(r'[0-7]{4}')
 _CONNECTION_FILE = '{connection_file}'
 _KERNEL_JSON = 'kernel.json'
 _DIR_MODE = 0o755
@@ -259,7 +264,7 @@ class JupyterKernel:
         self.write = False
         self.fix_file = False
         self.remove = False
-        self.temp = None
+        self.staged = None  # StagedFile while kernel.json is written
 
     @property
     def changed(self):
@@ -314,9 +319,7 @@ class JupyterKernel:
         elif not any(_CONNECTION_FILE in arg for arg in argv):
             self.fail('argv must contain the placeholder %s, got %r' % (_CONNECTION_FILE, argv))
 
-        if params['mode'] is None or not _MODE_RE.fullmatch(params['mode']):
-            self.fail("mode must be a quoted string of four octal digits such as '0644', got %r" % params['mode'])
-        self.mode = int(params['mode'], 8)
+        self.mode = parse_mode(params['mode'], 'mode', self.fail)
 
         spec = dict(argv=argv, display_name=params['display_name'], language=params['language'])
         env = self._env(params['env'])
@@ -378,19 +381,20 @@ class JupyterKernel:
             self.fail('cannot inspect the %s %r: %s' % (what, path, to_native(exc)))
 
     def _plan_present(self):
-        self.uid = self._resolve('owner', self.owner, self._uid)
-        self.gid = self._resolve('group', self.group, self._gid)
+        self.uid, self.gid = resolve_owner(self.owner, self.group, self.module.check_mode, self.fail)
         if self.dir_stat is None:
-            self.missing_parents = self._missing_parents()
+            self.missing_parents = missing_dirs(
+                os.path.dirname(self.kernel_dir),
+                lambda parent: self.fail('parent %r of the kernel directory exists but is not a directory' % parent))
             self.make_dir = True
             self.write = True
             return
-        self.fix_dir = self._attributes_differ(self.dir_stat, _DIR_MODE)
+        self.fix_dir = attributes_differ(self.dir_stat, self.uid, self.gid, _DIR_MODE)
         if self.json_stat is None or not stat.S_ISREG(self.json_stat.st_mode):
             self.write = True  # missing, or a symbolic link or other thing that gets replaced by a regular file
             return
         self.write = not self._same_kernelspec(self.current_data)
-        self.fix_file = not self.write and self._attributes_differ(self.json_stat, self.mode)
+        self.fix_file = not self.write and attributes_differ(self.json_stat, self.uid, self.gid, self.mode)
 
     def _same_kernelspec(self, data):
         try:
@@ -403,45 +407,6 @@ class JupyterKernel:
     @staticmethod
     def _canonical(value):
         return json.dumps(value, sort_keys=True, separators=(',', ':'))
-
-    def _attributes_differ(self, st, mode):
-        return (
-            self.uid is None or self.gid is None
-            or st.st_uid != self.uid or st.st_gid != self.gid
-            or stat.S_IMODE(st.st_mode) != mode
-        )
-
-    def _missing_parents(self):
-        missing = []
-        parent = os.path.dirname(self.kernel_dir)
-        while not os.path.isdir(parent):
-            if os.path.lexists(parent):
-                self.fail('parent %r of the kernel directory exists but is not a directory' % parent)
-            missing.append(parent)
-            parent = os.path.dirname(parent)
-        missing.reverse()
-        return missing
-
-    def _resolve(self, what, name, lookup):
-        """uid/gid for name; None in check mode when it does not exist yet."""
-        number = lookup(name)
-        if number is None and not self.module.check_mode:
-            self.fail('%s %r does not exist' % (what, name))
-        return number
-
-    @staticmethod
-    def _uid(name):
-        try:
-            return pwd.getpwnam(name).pw_uid
-        except KeyError:
-            return int(name) if name.isdigit() else None
-
-    @staticmethod
-    def _gid(name):
-        try:
-            return grp.getgrnam(name).gr_gid
-        except KeyError:
-            return int(name) if name.isdigit() else None
 
     # ----------------------------------------------------------------------- diff
 
@@ -462,64 +427,23 @@ class JupyterKernel:
             self._remove()
             return
         try:
-            self._make_parents()
+            for directory in self.missing_parents:
+                create_dir(directory, 0, 0, _DIR_MODE)
             if self.make_dir:
-                self._make_dir()
+                create_dir(self.kernel_dir, self.uid, self.gid, _DIR_MODE)
             elif self.fix_dir:
-                self._set_attributes(self.kernel_dir, _DIR_MODE)
+                set_attributes(self.kernel_dir, self.uid, self.gid, _DIR_MODE)
             if self.write:
-                self._stage()
-                self._move()
+                self.staged = StagedFile(self.json_path, self.data, self.uid, self.gid, self.mode)
+                self.staged.stage()
+                self.staged.commit(self.module, lambda reason: self.fail('cannot replace %r: %s' % (self.json_path, reason)))
             elif self.fix_file:
-                self._set_attributes(self.json_path, self.mode)
+                set_attributes(self.json_path, self.uid, self.gid, self.mode)
         except OSError as exc:
             self.fail('cannot write the kernelspec %r: %s' % (self.json_path, to_native(exc)))
         finally:
-            if self.temp and os.path.lexists(self.temp):
-                try:
-                    os.unlink(self.temp)
-                except OSError:
-                    pass
-
-    def _make_parents(self):
-        for directory in self.missing_parents:
-            os.mkdir(directory, 0o700)
-            os.chown(directory, 0, 0)
-            os.chmod(directory, _DIR_MODE)
-
-    def _make_dir(self):
-        os.mkdir(self.kernel_dir, 0o700)
-        self._set_attributes(self.kernel_dir, _DIR_MODE)
-
-    def _stage(self):
-        fd, self.temp = tempfile.mkstemp(prefix='.%s.' % _KERNEL_JSON, suffix='.tmp', dir=self.kernel_dir)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(self.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        self._set_attributes(self.temp, self.mode)
-
-    def _move(self):
-        # atomic_move() gives a file it creates 0666 & ~umask and the caller's uid/gid, and with the
-        # default keep_dest_attrs=True copies owner and mode of an existing target onto the new file.
-        # Keep the temporary file's attributes, close the umask so a newly created file is never
-        # readable by others in between, then set the exact owner, group and mode once more.
-        umask = os.umask(0o077)
-        try:
-            self.module.atomic_move(os.path.abspath(self.temp), self.json_path, keep_dest_attrs=False)
-        except Exception as exc:  # atomic_move raises plain Exception in ansible-core 2.19
-            self.fail('cannot replace %r: %s' % (self.json_path, to_native(exc)))
-        finally:
-            os.umask(umask)
-        self.temp = None
-        self._set_attributes(self.json_path, self.mode)
-
-    def _set_attributes(self, path, mode):
-        st = os.lstat(path)
-        if st.st_uid != self.uid or st.st_gid != self.gid:
-            os.chown(path, self.uid, self.gid)
-        # chown() may clear set-id bits, so the mode comes last.
-        os.chmod(path, mode)
+            if self.staged is not None:
+                self.staged.discard()
 
     def _remove(self):
         try:

@@ -258,7 +258,6 @@ diff:
       after: "{\n  \"declaration\": {...},\n  \"real_path\": \"/opt/mlops/envs/.datascience-3f9a1c0d2b7e\"\n}\n"
 """
 
-import grp
 import hashlib
 import json
 import os
@@ -267,18 +266,24 @@ import re
 import shutil
 import stat
 import tempfile
-import uuid
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import C_LOCALE, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
+    attributes_differ,
+    owner_group_mode,
+    parse_mode,
+    replace_symlink,
+    resolve_owner,
+    set_attributes,
+)
 
 _NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
-_MODE_RE = re.compile(r'[0-7]{4}')
 _VERSION_RE = re.compile(r'[0-9]+\.[0-9]+')
 _FP_LEN = 12
 _MARKER = '.mlops-python-env.json'
 _TAIL = 4000
-_C_LOCALE = dict(LANG='C', LC_ALL='C', LC_MESSAGES='C')
 # Keeps pip quiet about running as root; versions of pip that do not know the setting ignore it.
 _PIP_ENV = dict(PIP_ROOT_USER_ACTION='ignore')
 _PIP_FLAGS = ['--disable-pip-version-check', '--no-input']
@@ -409,33 +414,13 @@ class PythonEnvs:
             for package in env.packages:
                 if not package or not package.strip():
                     self._fail('%s: packages must not contain empty entries' % env.label)
-            if env.mode_text is None or not _MODE_RE.fullmatch(env.mode_text):
-                self._fail("%s: mode must be a quoted string of four octal digits such as '0755', got %r"
-                           % (env.label, env.mode_text))
-            env.mode = int(env.mode_text, 8)
-            env.uid = self._resolve(env, 'owner', env.owner, self._uid)
-            env.gid = self._resolve(env, 'group', env.group, self._gid)
+            fail = self._env_fail(env)
+            env.mode = parse_mode(env.mode_text, 'mode', fail, example='0755')
+            env.uid, env.gid = resolve_owner(env.owner, env.group, self.module.check_mode, fail)
 
-    def _resolve(self, env, what, name, lookup):
-        """uid/gid for name; None in check mode when it does not exist yet."""
-        number = lookup(name)
-        if number is None and not self.module.check_mode:
-            self._fail('%s: %s %r does not exist' % (env.label, what, name))
-        return number
-
-    @staticmethod
-    def _uid(name):
-        try:
-            return pwd.getpwnam(name).pw_uid
-        except KeyError:
-            return int(name) if name.isdigit() else None
-
-    @staticmethod
-    def _gid(name):
-        try:
-            return grp.getgrnam(name).gr_gid
-        except KeyError:
-            return int(name) if name.isdigit() else None
+    def _env_fail(self, env):
+        """fail() for a message about env."""
+        return lambda reason: self._fail('%s: %s' % (env.label, reason))
 
     # ------------------------------------------------------------------- planning
 
@@ -521,7 +506,7 @@ class PythonEnvs:
                 return None
             self._fail('%s: the python interpreter %r does not exist' % (env.label, env.python))
         argv = [env.python, '-c', _PROBE]
-        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=_C_LOCALE)
+        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=C_LOCALE)
         words = (out or '').split()
         if rc != 0 or len(words) != 2 or not _VERSION_RE.fullmatch(words[1]):
             self._fail('%s: cannot read the version of the python interpreter %r (rc=%d): %s'
@@ -530,11 +515,11 @@ class PythonEnvs:
         self._probes[env.python] = (words[0], words[1])
         return self._probes[env.python]
 
-    def _attributes_differ(self, env):
+    @staticmethod
+    def _attributes_differ(env):
         if env.uid is None or env.gid is None:
             return True  # check mode, owner or group does not exist yet
-        st = os.lstat(env.real_path)
-        return st.st_uid != env.uid or st.st_gid != env.gid or stat.S_IMODE(st.st_mode) != env.mode
+        return attributes_differ(os.lstat(env.real_path), env.uid, env.gid, env.mode)
 
     # ---------------------------------------------------------------------- apply
 
@@ -555,7 +540,7 @@ class PythonEnvs:
         elif env.fix_attributes:
             self._changed = True
             try:
-                self._set_attributes(env)
+                set_attributes(env.real_path, env.uid, env.gid, env.mode)
             except OSError as exc:
                 self._fail('%s: cannot set owner, group and mode of %r: %s' % (env.label, env.real_path, to_native(exc)))
         if env.relink:
@@ -618,7 +603,7 @@ class PythonEnvs:
         )
         try:
             self._write_marker(env.real_path, marker)
-            self._set_attributes(env)
+            set_attributes(env.real_path, env.uid, env.gid, env.mode)
         except OSError as exc:
             self._build_failed(env, '%s: cannot finish %r: %s' % (env.label, env.real_path, to_native(exc)))
 
@@ -639,7 +624,7 @@ class PythonEnvs:
 
     def _run(self, env, argv):
         """Run a build step; on failure remove the new directory and fail. Returns stdout."""
-        environ = dict(_C_LOCALE)
+        environ = dict(C_LOCALE)
         environ.update(_PIP_ENV)
         kwargs = dict(cwd='/') if env.installer == 'uv' else {}  # keep uv from reading a project's settings
         rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=environ, **kwargs)
@@ -669,27 +654,8 @@ class PythonEnvs:
         os.replace(temp, path)
 
     @staticmethod
-    def _set_attributes(env):
-        st = os.lstat(env.real_path)
-        if st.st_uid != env.uid or st.st_gid != env.gid:
-            os.chown(env.real_path, env.uid, env.gid)
-        os.chmod(env.real_path, env.mode)
-
-    @staticmethod
     def _relink(env):
-        target = os.path.basename(env.real_path)
-        while True:
-            temp = os.path.join(env.directory, '.%s.%s.tmp' % (env.base[:100], uuid.uuid4().hex[:8]))
-            try:
-                os.symlink(target, temp)
-                break
-            except FileExistsError:
-                continue
-        try:
-            os.replace(temp, env.path)
-        except OSError:
-            os.unlink(temp)
-            raise
+        replace_symlink(env.path, os.path.basename(env.real_path))
         env.link = env.real_path
 
     def _prune(self, env):
@@ -765,15 +731,8 @@ class PythonEnvs:
             st = os.lstat(path)
         except OSError:
             return None, None, None
-        try:
-            owner = pwd.getpwuid(st.st_uid).pw_name
-        except KeyError:
-            owner = str(st.st_uid)
-        try:
-            group = grp.getgrgid(st.st_gid).gr_name
-        except KeyError:
-            group = str(st.st_gid)
-        return owner, group, '%04o' % stat.S_IMODE(st.st_mode)
+        owner, group, mode = owner_group_mode(st)
+        return owner, group, '%04o' % mode
 
 
 def main():
@@ -803,7 +762,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.run_command_environ_update = dict(_C_LOCALE)
+    use_c_locale(module)
     module.exit_json(**PythonEnvs(module).run())
 
 

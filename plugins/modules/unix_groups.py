@@ -195,12 +195,12 @@ import pwd
 import re
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import C_LOCALE, use_c_locale
 
 _NAME_RE = re.compile(r'^[a-z_][a-z0-9_-]*[$]?$')
 _NAME_MAX = 32
 # Characters that cannot appear in a member name of /etc/group.
 _MEMBER_FORBIDDEN = re.compile(r'[,:\s]')
-_C_LOCALE = dict(LANG='C', LC_ALL='C', LC_MESSAGES='C')
 
 
 def _valid_name(name):
@@ -397,7 +397,7 @@ class UnixGroups:
         return self._bins[name]
 
     def _run(self, argv):
-        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=_C_LOCALE)
+        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=C_LOCALE)
         if rc != 0:
             self.module.fail_json(
                 msg="command failed: %s" % ' '.join(argv),
@@ -505,7 +505,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.run_command_environ_update = dict(_C_LOCALE)
+    use_c_locale(module)
     UnixGroups(module).run()
 
 

@@ -4,45 +4,17 @@
 
 from __future__ import annotations
 
-import grp
 import os
 import pwd
-import stat
 
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.mlops.hosts.plugins.modules import config_files
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_module, tree
 
-USER = pwd.getpwuid(os.geteuid()).pw_name
-GROUP = grp.getgrgid(os.getegid()).gr_name
-IS_ROOT = os.geteuid() == 0
 SECRET = 'db_password=hunter2-very-secret\n'
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def _patch_module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        kwargs.setdefault('changed', False)
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs['msg'] = msg
-        kwargs['failed'] = True
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
 
 
 def _item(path, content=None, **kwargs):
@@ -61,38 +33,11 @@ def _args(files, exclusive_dirs=None, check=False, diff=False):
 
 
 def run(files, **kwargs):
-    with patch_module_args(_args(files, **kwargs)):
-        with pytest.raises(ExitJson) as exc:
-            config_files.main()
-    return exc.value.args[0]
+    return run_module(config_files, _args(files, **kwargs))
 
 
 def run_failing(files, **kwargs):
-    with patch_module_args(_args(files, **kwargs)):
-        with pytest.raises(FailJson) as exc:
-            config_files.main()
-    return exc.value.args[0]
-
-
-def _mode(path):
-    return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-def _tree(root):
-    """Everything below root with type, content/target and mode, to prove nothing changed."""
-    snapshot = {}
-    for directory, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = os.path.join(directory, name)
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                snapshot[path] = ('link', os.readlink(path))
-            elif stat.S_ISDIR(st.st_mode):
-                snapshot[path] = ('dir', stat.S_IMODE(st.st_mode))
-            else:
-                with open(path, 'rb') as handle:
-                    snapshot[path] = ('file', handle.read(), stat.S_IMODE(st.st_mode), st.st_ino, st.st_mtime_ns)
-    return snapshot
+    return run_module(config_files, _args(files, **kwargs), fails=True)
 
 
 # --------------------------------------------------------------------------- create / no-op
@@ -107,11 +52,11 @@ def test_create_file_and_parent_dirs(tmp_path):
     assert result['changed_paths'] == [str(target)]
     assert result['removed_paths'] == []
     assert target.read_bytes() == b'key = value'
-    assert _mode(target) == 0o640
+    assert file_mode(target) == 0o640
     assert os.lstat(target).st_uid == os.geteuid()
     for parent in (tmp_path / 'etc', tmp_path / 'etc' / 'app', tmp_path / 'etc' / 'app' / 'conf.d'):
         assert parent.is_dir()
-        assert _mode(parent) == 0o750
+        assert file_mode(parent) == 0o750
         assert (os.lstat(parent).st_uid, os.lstat(parent).st_gid) == (0, 0)
     assert sorted(os.listdir(target.parent)) == ['main.conf']  # no temporary file left behind
 
@@ -132,14 +77,14 @@ def test_second_run_is_noop(tmp_path):
     ]
     first = run(files, exclusive_dirs=[tmp_path])
     assert first['changed'] is True
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     second = run(files, exclusive_dirs=[tmp_path], diff=True)
     assert second['changed'] is False
     assert second['changed_paths'] == []
     assert second['removed_paths'] == []
     assert second['diff'] == []
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_new_file_mode_is_exact_whatever_the_umask(tmp_path):
@@ -149,7 +94,7 @@ def test_new_file_mode_is_exact_whatever_the_umask(tmp_path):
         run([_item(target, 'x', mode='0640')])
     finally:
         os.umask(old_umask)
-    assert _mode(target) == 0o640
+    assert file_mode(target) == 0o640
 
 
 def test_rewrite_does_not_keep_the_old_mode(tmp_path):
@@ -161,7 +106,7 @@ def test_rewrite_does_not_keep_the_old_mode(tmp_path):
 
     assert result['changed_paths'] == [str(target)]
     assert target.read_text() == 'new'
-    assert _mode(target) == 0o600
+    assert file_mode(target) == 0o600
 
 
 # ------------------------------------------------------------------------------- changes
@@ -191,7 +136,7 @@ def test_mode_only_change_does_not_rewrite_content(tmp_path):
 
     assert result['changed'] is True
     assert result['changed_paths'] == [str(target)]
-    assert _mode(target) == 0o600
+    assert file_mode(target) == 0o600
     assert os.lstat(target).st_ino == inode  # chmod in place, not a new file
     assert target.read_text() == 'same\n'
     assert result['diff'] == [dict(
@@ -220,7 +165,7 @@ def test_content_and_mode_change_give_two_diff_entries(tmp_path):
 
     result = run([_item(target, 'b\n', mode='0640')], diff=True)
 
-    assert _mode(target) == 0o640 and target.read_text() == 'b\n'
+    assert file_mode(target) == 0o640 and target.read_text() == 'b\n'
     assert result['changed_paths'] == [str(target)]
     assert [(d['before'], d['after']) for d in result['diff']] == [
         ('a\n', 'b\n'),
@@ -384,11 +329,11 @@ def test_check_mode_writes_nothing_but_reports_changes(tmp_path):
         _item(new_in_missing_dir, 'new\n'),
         _item(unknown_owner, 'x', owner='no-such-user-cf', group='no-such-group-cf'),
     ]
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run(files, exclusive_dirs=[tmp_path], check=True, diff=True)
 
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
     assert result['changed'] is True
     assert result['changed_paths'] == [
         str(existing), str(chmod_only), str(link), str(new_in_missing_dir), str(unknown_owner), str(stray),
@@ -477,7 +422,7 @@ def test_validate_failure_leaves_target_untouched(tmp_path):
     target.write_text('good\n')
     os.chmod(target, 0o440)
     other = tmp_path / 'other.conf'
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run_failing([
         _item(other, 'other\n'),
@@ -489,7 +434,7 @@ def test_validate_failure_leaves_target_untouched(tmp_path):
     assert 'syntax error near line 1' in result['msg']
     assert result['rc'] == 1
     # Neither the failing file nor the earlier item was replaced; no temporary file is left.
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 # ---------------------------------------------------------------------------- bad input
@@ -532,3 +477,16 @@ def test_relative_exclusive_dir_fails(tmp_path):
     result = run_failing([_item(tmp_path / 'a', 'a')], exclusive_dirs=['relative/dir'])
     assert "'relative/dir'" in result['msg']
     assert os.listdir(tmp_path) == []
+
+
+def test_parent_that_is_a_file_fails_before_any_change(tmp_path):
+    blocker = tmp_path / 'etc'
+    blocker.write_text('not a directory')
+    first = tmp_path / 'first.conf'
+    before = tree(tmp_path)
+
+    result = run_failing([_item(first, 'a'), _item(blocker / 'app' / 'app.conf', 'x')])
+
+    assert 'files[1].path %r' % str(blocker / 'app' / 'app.conf') in result['msg']
+    assert 'parent %r exists but is not a directory' % str(blocker) in result['msg']
+    assert tree(tmp_path) == before

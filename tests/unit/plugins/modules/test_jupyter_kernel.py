@@ -4,46 +4,15 @@
 
 from __future__ import annotations
 
-import grp
 import json
 import os
-import pwd
-import stat
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.mlops.hosts.plugins.modules import jupyter_kernel
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_module, tree
 
-USER = pwd.getpwuid(os.geteuid()).pw_name
-GROUP = grp.getgrgid(os.getegid()).gr_name
-IS_ROOT = os.geteuid() == 0
 ARGV = ['/opt/venvs/torch/bin/python', '-m', 'ipykernel_launcher', '-f', '{connection_file}']
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def _patch_module_exits(monkeypatch):
-    def exit_json(self, **kwargs):
-        kwargs.setdefault('changed', False)
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs['msg'] = msg
-        kwargs['failed'] = True
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
 
 
 def _args(prefix, check=False, diff=False, **kwargs):
@@ -55,40 +24,15 @@ def _args(prefix, check=False, diff=False, **kwargs):
 
 
 def run(prefix, **kwargs):
-    with patch_module_args(_args(prefix, **kwargs)):
-        with pytest.raises(ExitJson) as exc:
-            jupyter_kernel.main()
-    return exc.value.args[0]
+    return run_module(jupyter_kernel, _args(prefix, **kwargs))
 
 
 def run_failing(prefix, **kwargs):
-    with patch_module_args(_args(prefix, **kwargs)):
-        with pytest.raises(FailJson) as exc:
-            jupyter_kernel.main()
-    return exc.value.args[0]
-
-
-def _mode(path):
-    return stat.S_IMODE(os.lstat(path).st_mode)
+    return run_module(jupyter_kernel, _args(prefix, **kwargs), fails=True)
 
 
 def _dump(spec):
     return json.dumps(spec, indent=1, sort_keys=True) + '\n'
-
-
-def _tree(root):
-    """Everything below root with type, content and mode, to prove nothing changed."""
-    snapshot = {}
-    for directory, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = os.path.join(directory, name)
-            st = os.lstat(path)
-            if stat.S_ISDIR(st.st_mode):
-                snapshot[path] = ('dir', stat.S_IMODE(st.st_mode))
-            else:
-                with open(path, 'rb') as handle:
-                    snapshot[path] = ('file', handle.read(), stat.S_IMODE(st.st_mode), st.st_ino, st.st_mtime_ns)
-    return snapshot
 
 
 # --------------------------------------------------------------------------- create / no-op
@@ -107,9 +51,9 @@ def test_create_writes_exact_kernel_json(tmp_path):
     assert 'diff' not in result
     assert kernel_json.read_text() == _dump(expected)
     assert kernel_json.read_text().startswith('{\n "argv": [\n  "/opt/venvs/torch/bin/python",\n')
-    assert _mode(kernel_json) == 0o644
-    assert _mode(kernel_dir) == 0o755
-    assert _mode(tmp_path / 'kernels') == 0o755
+    assert file_mode(kernel_json) == 0o644
+    assert file_mode(kernel_dir) == 0o755
+    assert file_mode(tmp_path / 'kernels') == 0o755
     st = os.lstat(kernel_json)
     assert (st.st_uid, st.st_gid) == (os.geteuid(), os.getegid())
     assert sorted(os.listdir(kernel_dir)) == ['kernel.json']  # no temporary file left behind
@@ -123,20 +67,20 @@ def test_missing_parents_are_created_root_owned(tmp_path):
 
     assert result['kernel_path'] == str(prefix / 'kernels' / 'torch')
     for parent in (tmp_path / 'share', prefix, prefix / 'kernels'):
-        assert _mode(parent) == 0o755
+        assert file_mode(parent) == 0o755
         assert (os.lstat(parent).st_uid, os.lstat(parent).st_gid) == (0, 0)
-    assert _mode(prefix / 'kernels' / 'torch' / 'kernel.json') == 0o640
+    assert file_mode(prefix / 'kernels' / 'torch' / 'kernel.json') == 0o640
 
 
 def test_second_run_is_noop(tmp_path):
     run(tmp_path, env={'A': 'b'}, metadata={'debugger': True}, interrupt_mode='message')
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run(tmp_path, env={'A': 'b'}, metadata={'debugger': True}, interrupt_mode='message', diff=True)
 
     assert result['changed'] is False
     assert result['diff']['before'] == result['diff']['after']
-    assert _tree(tmp_path) == before  # same inode and mtime: not rewritten
+    assert tree(tmp_path) == before  # same inode and mtime: not rewritten
 
 
 def test_semantically_equal_file_with_other_layout_is_kept(tmp_path):
@@ -146,12 +90,12 @@ def test_semantically_equal_file_with_other_layout_is_kept(tmp_path):
     # As `python -m ipykernel install` writes it: other key order, no sorted keys, no trailing newline.
     kernel_json.write_text(json.dumps({'display_name': 'Python 3 (PyTorch)', 'language': 'python', 'argv': ARGV}))
     os.chmod(kernel_json, 0o644)
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run(tmp_path, diff=True)
 
     assert result['changed'] is False
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_value_type_change_is_a_change(tmp_path):
@@ -232,7 +176,7 @@ def test_mode_only_change_is_applied_in_place(tmp_path):
     result = run(tmp_path, mode='0600')
 
     assert result['changed'] is True
-    assert _mode(kernel_json) == 0o600
+    assert file_mode(kernel_json) == 0o600
     assert os.lstat(kernel_json).st_ino == inode
 
 
@@ -246,8 +190,8 @@ def test_rewrite_does_not_keep_the_old_mode_and_fixes_the_directory(tmp_path):
     result = run(tmp_path, display_name='New')
 
     assert result['changed'] is True
-    assert _mode(kernel_json) == 0o644
-    assert _mode(kernel_dir) == 0o755
+    assert file_mode(kernel_json) == 0o644
+    assert file_mode(kernel_dir) == 0o755
 
 
 def test_directory_mode_alone_is_a_change(tmp_path):
@@ -256,7 +200,7 @@ def test_directory_mode_alone_is_a_change(tmp_path):
     os.chmod(kernel_dir, 0o700)
 
     assert run(tmp_path)['changed'] is True
-    assert _mode(kernel_dir) == 0o755
+    assert file_mode(kernel_dir) == 0o755
 
 
 def test_new_file_mode_is_exact_whatever_the_umask(tmp_path):
@@ -265,8 +209,8 @@ def test_new_file_mode_is_exact_whatever_the_umask(tmp_path):
         run(tmp_path, mode='0640')
     finally:
         os.umask(old_umask)
-    assert _mode(tmp_path / 'kernels' / 'torch' / 'kernel.json') == 0o640
-    assert _mode(tmp_path / 'kernels' / 'torch') == 0o755
+    assert file_mode(tmp_path / 'kernels' / 'torch' / 'kernel.json') == 0o640
+    assert file_mode(tmp_path / 'kernels' / 'torch') == 0o755
 
 
 def test_logo_is_kept_on_update(tmp_path):
@@ -323,24 +267,24 @@ def test_check_mode_create_writes_nothing(tmp_path):
 
 def test_check_mode_change_writes_nothing(tmp_path):
     run(tmp_path)
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run(tmp_path, display_name='Other', mode='0600', check=True, diff=True)
 
     assert result['changed'] is True
     assert '"display_name": "Other"' in result['diff']['after']
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
     assert run(tmp_path, check=True)['changed'] is False
 
 
 def test_check_mode_unknown_owner_is_a_change(tmp_path):
     run(tmp_path)
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run(tmp_path, owner='no-such-user-jk', check=True)
 
     assert result['changed'] is True
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_run_mode_unknown_owner_fails_before_any_change(tmp_path):
@@ -376,12 +320,12 @@ def test_absent_removes_the_directory(tmp_path):
 
 def test_absent_in_check_mode_keeps_the_directory(tmp_path):
     run(tmp_path)
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run(tmp_path, state='absent', check=True)
 
     assert result['changed'] is True
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_absent_removes_only_a_symlink_not_its_target(tmp_path):
@@ -433,12 +377,12 @@ def test_bad_input_fails_before_any_change(tmp_path, bad, expected):
 
 def test_bad_input_leaves_an_existing_kernel_untouched(tmp_path):
     run(tmp_path)
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
 
     result = run_failing(tmp_path, display_name='New', env={'X': None})
 
     assert 'env' in result['msg']
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_bad_interrupt_mode_fails(tmp_path):
@@ -455,3 +399,13 @@ def test_kernel_path_that_is_a_file_fails(tmp_path):
 
     assert 'is not a directory' in result['msg']
     assert (tmp_path / 'kernels' / 'torch').read_text() == 'not a directory'
+
+
+def test_prefix_that_is_a_file_fails(tmp_path):
+    prefix = tmp_path / 'jupyter'
+    prefix.write_text('not a directory')
+
+    result = run_failing(prefix)
+
+    assert 'parent %r of the kernel directory exists but is not a directory' % str(prefix) in result['msg']
+    assert prefix.read_text() == 'not a directory'

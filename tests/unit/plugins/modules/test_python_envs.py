@@ -4,42 +4,25 @@
 
 from __future__ import annotations
 
-import grp
 import hashlib
 import json
 import os
-import pwd
-import stat
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.mlops.hosts.plugins.modules import python_envs
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, USER, FakeCommands, file_mode, run_module, tree
 
-USER = pwd.getpwuid(os.geteuid()).pw_name
-GROUP = grp.getgrgid(os.getegid()).gr_name
 PROBE = 'import sys, platform; print(platform.python_implementation(), "%d.%d" % sys.version_info[:2])'
 PIP_FLAGS = ['--disable-pip-version-check', '--no-input']
 MARKER = '.mlops-python-env.json'
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-class FakeHost:
+class FakeHost(FakeCommands):
     """Records run_command calls and imitates venv creation, installs and pip list."""
 
     def __init__(self):
-        self.commands = []
-        self.environ = []
-        self.kwargs = []
+        super().__init__()
         self.requirements = []  # content of every -r file at the time the installer ran
         self.probe = (0, 'CPython 3.11\n', '')
         self.listed = [{'name': 'pandas', 'version': '2.2.3'}, {'name': 'PyYAML', 'version': '6.0.2'}]
@@ -47,13 +30,8 @@ class FakeHost:
         self.uv = None
 
     def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
-        assert isinstance(args, list), 'commands must be argv lists, never shell strings'
+        self.record(module, args, environ_update, kwargs)
         assert not check_rc
-        self.commands.append(list(args))
-        env = dict(module.run_command_environ_update or {})
-        env.update(environ_update or {})
-        self.environ.append(env)
-        self.kwargs.append(kwargs)
         if '-r' in args:
             with open(args[args.index('-r') + 1], encoding='utf-8') as handle:
                 self.requirements.append(handle.read())
@@ -82,23 +60,7 @@ class FakeHost:
 
 @pytest.fixture
 def host(monkeypatch):
-    fake = FakeHost()
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command',
-                        lambda self, *a, **kw: fake.run_command(self, *a, **kw))  # pylint: disable=unnecessary-lambda
-    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
-                        lambda self, *a, **kw: fake.get_bin_path(self, *a, **kw))  # pylint: disable=unnecessary-lambda
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs['msg'] = msg
-        kwargs['failed'] = True
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
-    return fake
+    return FakeHost().install(monkeypatch)
 
 
 @pytest.fixture
@@ -132,17 +94,11 @@ def _args(envs, tmp_path, check=False, diff=False, **kwargs):
 
 
 def run(envs, tmp_path, **kwargs):
-    with patch_module_args(_args(envs, tmp_path, **kwargs)):
-        with pytest.raises(ExitJson) as exc:
-            python_envs.main()
-    return exc.value.args[0]
+    return run_module(python_envs, _args(envs, tmp_path, **kwargs))
 
 
 def run_failing(envs, tmp_path, **kwargs):
-    with patch_module_args(_args(envs, tmp_path, **kwargs)):
-        with pytest.raises(FailJson) as exc:
-            python_envs.main()
-    return exc.value.args[0]
+    return run_module(python_envs, _args(envs, tmp_path, **kwargs), fails=True)
 
 
 def _fingerprint(packages=(), requirements='', installer='pip', pip_args=(), system_site_packages=False,
@@ -155,23 +111,6 @@ def _fingerprint(packages=(), requirements='', installer='pip', pip_args=(), sys
 
 def _versioned(envs_dir, fingerprint, name='datascience'):
     return str(envs_dir / ('.%s-%s' % (name, fingerprint[:12])))
-
-
-def _tree(root):
-    """Everything below root (type, link target, content, inode) to prove nothing changed."""
-    snapshot = {}
-    for directory, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = os.path.join(directory, name)
-            st = os.lstat(path)
-            if stat.S_ISLNK(st.st_mode):
-                snapshot[path] = ('link', os.readlink(path))
-            elif stat.S_ISDIR(st.st_mode):
-                snapshot[path] = ('dir', stat.S_IMODE(st.st_mode), st.st_ino)
-            else:
-                with open(path, 'rb') as handle:
-                    snapshot[path] = ('file', handle.read(), st.st_ino, st.st_mtime_ns)
-    return snapshot
 
 
 def _marker(directory):
@@ -202,7 +141,7 @@ def test_first_build(host, tmp_path, envs_dir, python):
     link = envs_dir / 'datascience'
     assert link.is_symlink()
     assert os.readlink(link) == os.path.basename(real)
-    assert stat.S_IMODE(os.lstat(real).st_mode) == 0o755
+    assert file_mode(real) == 0o755
     marker = _marker(real)
     assert marker['name'] == 'datascience'
     assert marker['fingerprint'] == fingerprint
@@ -222,13 +161,13 @@ def test_first_build(host, tmp_path, envs_dir, python):
 def test_second_run_runs_only_the_probe(host, tmp_path, envs_dir, python):
     envs = [_env(envs_dir, python, packages=['pandas==2.2.3'], requirements='numpy==2.1.3\n')]
     first = run(envs, tmp_path)
-    before = _tree(envs_dir)
+    before = tree(envs_dir)
     host.commands.clear()
 
     result = run(envs, tmp_path)
 
     assert host.commands == [[python, '-c', PROBE]]
-    assert _tree(envs_dir) == before
+    assert tree(envs_dir) == before
     assert result['changed'] is False
     assert result['envs'][0]['changed'] is False
     assert result['envs'][0]['rebuilt'] is False
@@ -333,7 +272,7 @@ def test_owner_group_mode_change_does_not_rebuild(host, tmp_path, envs_dir, pyth
     assert host.commands == [[python, '-c', PROBE]]
     assert result['changed'] is True
     assert result['envs'][0]['rebuilt'] is False
-    assert stat.S_IMODE(os.lstat(real).st_mode) == 0o750
+    assert file_mode(real) == 0o750
     assert os.readlink(envs_dir / 'datascience') == os.path.basename(real)
 
 
@@ -387,7 +326,7 @@ def test_missing_parent_directory_is_created(host, tmp_path, python):
 
 def test_install_failure_keeps_the_old_env(host, tmp_path, envs_dir, python):
     first = run([_env(envs_dir, python, packages=['pandas==2.2.2'])], tmp_path)
-    before = _tree(envs_dir)
+    before = tree(envs_dir)
     host.failures.append((lambda argv: 'install' in argv,
                           (1, 'Collecting pandas==99\n', 'ERROR: No matching distribution found for pandas==99\n')))
 
@@ -396,7 +335,7 @@ def test_install_failure_keeps_the_old_env(host, tmp_path, envs_dir, python):
     new = _versioned(envs_dir, _fingerprint(packages=['pandas==99']))
     assert host.commands[-2][-1] == new  # the venv was created ...
     assert not os.path.exists(new)  # ... and removed again
-    assert _tree(envs_dir) == before
+    assert tree(envs_dir) == before
     assert os.readlink(envs_dir / 'datascience') == os.path.basename(first['envs'][0]['real_path'])
     assert 'rc=1' in result['msg']
     assert 'No matching distribution found for pandas==99' in result['msg']
@@ -464,13 +403,13 @@ def test_check_mode_first_build(host, tmp_path, envs_dir, python):
 
 def test_check_mode_change_touches_nothing(host, tmp_path, envs_dir, python):
     run([_env(envs_dir, python, packages=['six==1.16.0'])], tmp_path)
-    before = _tree(envs_dir)
+    before = tree(envs_dir)
     host.commands.clear()
 
     result = run([_env(envs_dir, python, packages=['six==1.17.0'])], tmp_path, check=True)
 
     assert host.commands == [[python, '-c', PROBE]]
-    assert _tree(envs_dir) == before
+    assert tree(envs_dir) == before
     assert result['changed'] is True
     assert result['envs'][0]['rebuilt'] is True
     assert result['envs'][0]['installed'] == {}
@@ -545,12 +484,12 @@ def test_absent_removes_link_and_versioned_dirs_only(host, tmp_path, envs_dir, p
 
 def test_absent_in_check_mode_removes_nothing(host, tmp_path, envs_dir, python):
     run([_env(envs_dir, python, packages=['six==1.16.0'])], tmp_path)
-    before = _tree(envs_dir)
+    before = tree(envs_dir)
 
     result = run([_env(envs_dir, python, state='absent')], tmp_path, check=True)
 
     assert result['changed'] is True
-    assert _tree(envs_dir) == before
+    assert tree(envs_dir) == before
 
 
 @pytest.mark.parametrize('state', ['present', 'absent'])
@@ -558,13 +497,13 @@ def test_real_directory_at_path_is_refused(host, tmp_path, envs_dir, python, sta
     handmade = envs_dir / 'datascience'
     (handmade / 'bin').mkdir(parents=True)
     (handmade / 'bin' / 'python').write_text('precious')
-    before = _tree(envs_dir)
+    before = tree(envs_dir)
 
     result = run_failing([_env(envs_dir, python, packages=['six==1.16.0'], state=state)], tmp_path)
 
     assert 'real directory' in result['msg']
     assert 'move it away' in result['msg']
-    assert _tree(envs_dir) == before
+    assert tree(envs_dir) == before
     assert host.commands == []
 
 

@@ -10,18 +10,8 @@ import types
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.mlops.hosts.plugins.modules import unix_groups
-
-
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_module
 
 
 def _group(name, gid, members=()):
@@ -34,14 +24,13 @@ def _user(name, uid, gid):
     return pwd.struct_passwd((name, 'x', uid, gid, '', '/home/%s' % name, '/bin/bash'))
 
 
-class FakeHost:
+class FakeHost(FakeCommands):
     """In-memory /etc/group and /etc/passwd plus a recorder for run_command."""
 
     def __init__(self):
+        super().__init__()
         self.groups = {}
         self.users = {}
-        self.commands = []
-        self.environ = []
         self.results = {}  # program basename -> (rc, stdout, stderr)
         self.next_gid = 5000
 
@@ -71,11 +60,7 @@ class FakeHost:
         return '/usr/sbin/%s' % arg
 
     def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
-        assert isinstance(args, list), 'commands must be argv lists, never shell strings'
-        self.commands.append(list(args))
-        env = dict(module.run_command_environ_update or {})
-        env.update(environ_update or {})
-        self.environ.append(env)
+        self.record(module, args, environ_update, kwargs)
         program = args[0].rsplit('/', 1)[-1]
         result = self.results.get(program, (0, '', ''))
         if result[0] == 0 and program == 'groupadd' and '--gid' not in args:
@@ -86,24 +71,9 @@ class FakeHost:
 
 @pytest.fixture
 def host(monkeypatch):
-    fake = FakeHost()
+    fake = FakeHost().install(monkeypatch)
     monkeypatch.setattr(unix_groups, 'grp', types.SimpleNamespace(getgrnam=fake.getgrnam, getgrall=fake.getgrall))
     monkeypatch.setattr(unix_groups, 'pwd', types.SimpleNamespace(getpwnam=fake.getpwnam, getpwall=fake.getpwall))
-    monkeypatch.setattr(basic.AnsibleModule, 'get_bin_path',
-                        lambda self, *a, **kw: fake.get_bin_path(self, *a, **kw))  # pylint: disable=unnecessary-lambda
-    monkeypatch.setattr(basic.AnsibleModule, 'run_command',
-                        lambda self, *a, **kw: fake.run_command(self, *a, **kw))  # pylint: disable=unnecessary-lambda
-
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs['msg'] = msg
-        kwargs['failed'] = True
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
     fake.add_user('root', 0)
     fake.add_group('root', 0)
     fake.add_user('alice', 1001)
@@ -121,20 +91,14 @@ def run(args, check_mode=False, diff=False):
         args['_ansible_check_mode'] = True
     if diff:
         args['_ansible_diff'] = True
-    with patch_module_args(args):
-        with pytest.raises(ExitJson) as exc:
-            unix_groups.main()
-    return exc.value.args[0]
+    return run_module(unix_groups, args)
 
 
 def run_fail(args, check_mode=False):
     args = dict(args)
     if check_mode:
         args['_ansible_check_mode'] = True
-    with patch_module_args(args):
-        with pytest.raises(FailJson) as exc:
-            unix_groups.main()
-    return exc.value.args[0]
+    return run_module(unix_groups, args, fails=True)
 
 
 def test_create_group_with_members(host):
