@@ -16,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / 'tests' / 'integration' / 'playbooks' / 'preflight.yml'
 
+
 def preflight(extra_vars: dict, role: str = 'base') -> subprocess.CompletedProcess:
     env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1',
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'))
