@@ -40,12 +40,17 @@ def test_timezone_is_used(host):
     zone = host.run('date +%Z').stdout.strip()
     assert zone in ('CET', 'CEST')
     assert host.file('/etc/localtime').linked_to == '/usr/share/zoneinfo/Europe/Berlin'
+    timezone_file = host.file('/etc/timezone')
+    if timezone_file.exists:  # Debian 13 dropped /etc/timezone
+        assert timezone_file.content_string == 'Europe/Berlin\n'
 
 
 def test_locales_are_generated(host):
     available = host.run('locale -a').stdout.split()
     assert 'en_US.utf8' in available
     assert 'de_DE.utf8' in available
+    assert 'LANG=en_US.UTF-8' in host.file('/etc/default/locale').content_string.splitlines()
+    assert host.run("su - bob -c 'echo $LANG'").stdout.strip() == 'en_US.UTF-8'  # pam_env reads /etc/default/locale
     german = host.run("LC_ALL=de_DE.UTF-8 date -d 2024-01-01 +%A")
     assert german.stdout.strip() == 'Montag'
 
