@@ -63,7 +63,7 @@ sanity: venv
 	bash tests/sanity.sh
 
 unit: venv
-	pytest -q tests/unit
+	pytest -q tests/unit tests/integration
 
 argspecs: venv
 	python tests/check_argument_specs.py
