@@ -12,7 +12,7 @@ module: config_files
 short_description: Manage many small configuration files in one module execution
 version_added: 0.1.0
 description:
-  - Writes, links and removes a whole list of files in a single module execution.
+  - Writes, links and removes a whole list of files, and creates directories, in a single module execution.
   - A role that renders its configuration with one task of this module pays for one remote
     module execution in total, instead of two per file with M(ansible.builtin.template) or
     M(ansible.builtin.copy).
@@ -67,11 +67,15 @@ options:
       state:
         description:
           - V(present) makes sure the file (or link) exists as described.
+          - V(directory) makes sure O(files[].path) is a directory with the given owner, group and mode, creating it
+            (and missing parents) when needed. Its contents are never touched. O(files[].content) and
+            O(files[].link) are not allowed with it.
           - V(absent) removes a regular file or symbolic link. A directory at O(files[].path) fails the module;
             directories are never removed.
         type: str
-        choices: [present, absent]
+        choices: [present, absent, directory]
         default: present
+        version_added: 0.2.0
       owner:
         description:
           - Name (or numeric ID) of the user that owns the file.
@@ -149,6 +153,10 @@ EXAMPLES = r"""
         link: /opt/jupyter/releases/4.2
       - path: /etc/jupyter/legacy.conf
         state: absent
+      - path: /srv/shared
+        state: directory
+        group: datascience
+        mode: '2775'
 
 - name: Own /etc/sudoers.d completely, validating every file
   mlops.hosts.config_files:
@@ -315,6 +323,10 @@ class _Item:
         return self.state == 'present' and self.link is not None
 
     @property
+    def is_dir(self):
+        return self.state == 'directory'
+
+    @property
     def changed(self):
         return self.write or self.fix_attributes or self.relink or self.remove
 
@@ -382,6 +394,8 @@ class ConfigFiles:
             if key in seen:
                 self.fail('%s is listed twice: it is the same file as %s' % (item.label, seen[key].label))
             seen[key] = item
+            if item.is_dir and (item.content is not None or item.link is not None):
+                self.fail('%s: content and link are not allowed with state=directory' % item.label)
             if item.state == 'present':
                 if item.content is not None and item.link is not None:
                     self.fail('%s: content and link are mutually exclusive' % item.label)
@@ -438,6 +452,9 @@ class ConfigFiles:
         return item.current_data
 
     def _plan(self, item):
+        if item.is_dir:
+            self._plan_dir(item)
+            return
         if item.kind == _DIRECTORY:
             self.fail('%s is a directory; directories are never replaced or removed' % item.label)
         if item.kind == _OTHER:
@@ -469,6 +486,19 @@ class ConfigFiles:
         else:
             item.write = self._read(item) != item.data
         item.fix_attributes = attributes_differ(st, item.uid, item.gid, item.mode)
+
+    def _plan_dir(self, item):
+        if item.kind not in (_ABSENT, _DIRECTORY):
+            self.fail('%s exists but is not a directory; it is never replaced' % item.label)
+        item.uid, item.gid = resolve_owner(item.owner, item.group, self.module.check_mode,
+                                           lambda reason: self.fail('%s: %s' % (item.label, reason)))
+        if item.kind == _ABSENT:
+            item.missing_parents = missing_dirs(
+                os.path.dirname(item.norm),
+                lambda parent: self.fail('%s: parent %r exists but is not a directory' % (item.label, parent)))
+            item.write = True
+        else:
+            item.fix_attributes = attributes_differ(item.stat, item.uid, item.gid, item.mode)
 
     def _plan_exclusive(self):
         keep = set(self._key(item.norm) for item in self.items)
@@ -512,6 +542,9 @@ class ConfigFiles:
             return [self._diff_entry(item.path, before, '')]
         if item.relink:
             return [self._diff_entry(item.path, before, self._link_text(item.link))]
+        if item.is_dir:
+            before = '' if item.kind == _ABSENT else self._attribute_text(*owner_group_mode(item.stat))
+            return [self._diff_entry(item.path, before, 'directory\n' + self._attribute_text(item.owner, item.group, item.mode))]
         entries = []
         if item.write:
             after = _SECRET_AFTER if item.secret else to_text(item.data, errors='surrogate_or_replace')
@@ -525,7 +558,7 @@ class ConfigFiles:
         return entries
 
     def _current_text(self, item):
-        if item.kind == _ABSENT:
+        if item.kind == _ABSENT or item.is_dir:
             return ''
         if item.kind == _LINK:
             return self._link_text(item.current_link)
@@ -554,7 +587,9 @@ class ConfigFiles:
             for item in self.items:
                 if item.write or item.relink:
                     self._make_parents(item)
-                if item.write:
+                if item.write and item.is_dir:
+                    self._make_dir(item)
+                elif item.write:
                     item.staged = StagedFile(item.norm, item.data, item.uid, item.gid, item.mode)
                     staged.append(item.staged)
                     self._stage(item)
@@ -589,9 +624,20 @@ class ConfigFiles:
                           % (item.label, item.validate, rc, (err or out).strip()),
                           rc=rc, stdout=out, stderr=err)
 
+    def _make_dir(self, item):
+        try:
+            if os.path.isdir(item.norm):  # made as the parent of a file listed before it
+                set_attributes(item.norm, item.uid, item.gid, item.mode)
+            else:
+                create_dir(item.norm, item.uid, item.gid, item.mode)
+        except OSError as exc:
+            self.fail('%s: cannot create the directory: %s' % (item.label, to_native(exc)), changed_paths=self._done(item))
+
     def _commit(self, item):
         try:
-            if item.write:
+            if item.write and item.is_dir:
+                pass  # created while staging, so that files listed after it can be written into it
+            elif item.write:
                 item.staged.commit(self.module, lambda reason: self.fail('%s: cannot replace the file: %s' % (item.label, reason),
                                                                          changed_paths=self._done(item)))
             elif item.fix_attributes:
@@ -633,7 +679,7 @@ def main():
                     path=dict(type='str', required=True),
                     content=dict(type='str'),
                     link=dict(type='str'),
-                    state=dict(type='str', choices=['present', 'absent'], default='present'),
+                    state=dict(type='str', choices=['present', 'absent', 'directory'], default='present'),
                     owner=dict(type='str', default='root'),
                     group=dict(type='str', default='root'),
                     mode=dict(type='str', default='0644'),

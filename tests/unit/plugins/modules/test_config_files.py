@@ -490,3 +490,58 @@ def test_parent_that_is_a_file_fails_before_any_change(tmp_path):
     assert 'files[1].path %r' % str(blocker / 'app' / 'app.conf') in result['msg']
     assert 'parent %r exists but is not a directory' % str(blocker) in result['msg']
     assert tree(tmp_path) == before
+
+
+# ------------------------------------------------------------------------------ directories
+
+
+def test_directory_created_with_mode_then_noop(tmp_path):
+    target = tmp_path / 'shared'
+    first = run([_item(target, state='directory', mode='2775')], diff=True)
+    assert first['changed'] is True
+    assert target.is_dir() and file_mode(target) == 0o2775
+    assert first['diff'][0]['before'] == '' and first['diff'][0]['after'].startswith('directory\n')
+    (target / 'notebook.ipynb').write_text('{}')
+    second = run([_item(target, state='directory', mode='2775')])
+    assert second['changed'] is False
+    assert (target / 'notebook.ipynb').read_text() == '{}'
+
+
+def test_directory_mode_drift_is_fixed_and_contents_kept(tmp_path):
+    target = tmp_path / 'shared'
+    target.mkdir(mode=0o700)
+    (target / 'data.csv').write_text('a,b\n')
+    before = tree(target)
+    check = run([_item(target, state='directory', mode='0755')], check=True, diff=True)
+    assert check['changed'] is True and file_mode(target) == 0o700
+    assert 'mode=0700' in check['diff'][0]['before'] and 'mode=0755' in check['diff'][0]['after']
+    run([_item(target, state='directory', mode='0755')])
+    assert file_mode(target) == 0o755
+    assert tree(target) == before
+
+
+def test_directory_then_file_inside_it_in_one_run(tmp_path):
+    folder = tmp_path / 'conf'
+    result = run([_item(folder, state='directory', mode='0750'), _item(folder / 'a.conf', 'x')])
+    assert result['changed_paths'] == [str(folder), str(folder / 'a.conf')]
+    assert file_mode(folder) == 0o750 and (folder / 'a.conf').read_text() == 'x'
+
+
+def test_directory_listed_after_a_file_inside_it_gets_its_mode(tmp_path):
+    folder = tmp_path / 'conf'
+    run([_item(folder / 'a.conf', 'x', parents_mode='0755'), _item(folder, state='directory', mode='0700')])
+    assert file_mode(folder) == 0o700
+
+
+def test_directory_never_replaces_a_file_or_takes_content(tmp_path):
+    target = tmp_path / 'shared'
+    target.write_text('keep')
+    assert 'is not a directory' in run_failing([_item(target, state='directory')])['msg']
+    assert target.read_text() == 'keep'
+    assert 'not allowed with state=directory' in run_failing([_item(tmp_path / 'd', 'x', state='directory')])['msg']
+
+
+def test_directory_check_mode_creates_nothing(tmp_path):
+    target = tmp_path / 'a' / 'b'
+    result = run([_item(target, state='directory')], check=True)
+    assert result['changed'] is True and not (tmp_path / 'a').exists()
