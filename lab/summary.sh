@@ -16,5 +16,14 @@ for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
     echo "JupyterHub: https://$ip/  login: demo / demo-password  (self-signed certificate for $host)"
   fi
 done
-echo "Spark and desktops appear here as their roles arrive."
+for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
+  ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
+  if docker exec "$host" systemctl is-active --quiet spark-master 2>/dev/null; then
+    echo "Spark master: spark://$host:7077  UI: http://$ip:8080/"
+  fi
+  if docker exec "$host" systemctl is-active --quiet spark-history 2>/dev/null; then
+    echo "Spark history server: http://$ip:18080/  (jobs from $host: spark-submit, or the PySpark kernel in JupyterHub)"
+  fi
+done
+echo "Desktops appear here as their role arrives."
 echo "Converge again: make demo   Remove the lab: make lab-down"
