@@ -20,9 +20,7 @@ def submit(host, user: str, args: str, timeout: int = 300):
 def cluster_info(host, **options) -> dict:
     """mlops.hosts.spark_cluster_info run on host, against the master UI on loopback."""
     options.setdefault('url', 'http://127.0.0.1:8080')
-    args = ' '.join(f'{key}={json.dumps(value) if not isinstance(value, str) else value}'
-                    for key, value in options.items())
-    result = host.ansible('mlops.hosts.spark_cluster_info', args, check=False)
+    result = host.ansible('mlops.hosts.spark_cluster_info', json.dumps(options), check=False)
     assert not result.get('failed'), result
     return result
 
