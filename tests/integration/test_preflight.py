@@ -73,8 +73,8 @@ def test_bad_input_is_refused_naming_the_variable(extra_vars, names):
     assert 'changed=0' in out
 
 
-def test_jupyterhub_and_python_env_good_input_passes():
-    for role in ('jupyterhub', 'python_env'):
+def test_jupyterhub_python_env_and_spark_good_input_passes():
+    for role in ('jupyterhub', 'python_env', 'spark', 'java'):
         result = preflight({}, role)
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -91,8 +91,17 @@ def test_jupyterhub_and_python_env_good_input_passes():
     ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': 'pandas numpy'}]}, 'python_env_envs[0]'),
     ('python_env', {'python_env_envs': [{'name': 'Bad Name', 'packages': []}]}, 'python_env_envs[0]'),
     ('python_env', {'python_env_envs': [{'name': 'ds'}, {'name': 'ds'}]}, 'two environments with the same name'),
+    ('spark', {'spark_install_method': 'archive', 'spark_archive_checksum': 'sha256:' + 'a' * 64},
+     'spark_archive_checksum'),
+    ('spark', {'spark_workers_group': 'all'}, 'spark_masters is empty and spark_master_url is not set'),
+    ('spark', {'spark_workers_group': 'all', 'spark_master_url': 'spark://master:7077',
+               'spark_worker_memory_mb': 64 * 1024 * 1024}, 'lower spark_worker_memory_mb'),
+    ('spark', {'spark_zookeeper_hosts': ['zk1.example.com:2181', 'zk2.example.com']}, 'spark_zookeeper_hosts'),
+    ('java', {'java_version': 'seventeen'}, 'java_version'),
 ], ids=['unknown-authenticator', 'oauth-without-client-id', 'certificate-missing', 'bad-mem-limit',
-        'packages-not-a-list', 'bad-env-name', 'duplicate-env'])
+        'packages-not-a-list', 'bad-env-name', 'duplicate-env', 'spark-checksum-not-sha512',
+        'spark-workers-without-master', 'spark-worker-memory-above-host', 'spark-zookeeper-without-port',
+        'java-bad-version'])
 def test_role_bad_input_is_refused(role, extra_vars, names):
     result = preflight(extra_vars, role)
     out = result.stdout + result.stderr
