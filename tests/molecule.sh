@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # Run Molecule scenarios (arguments, default: all) once per distribution in LAB_DISTROS.
+# A scenario's molecule.yml may limit it with comments:
+#   # distros: debian12                      only on these distributions
+#   # requires-env: A|B C                    only when (A or B) and C are set in the environment;
+#   # requires-env-reason: why               otherwise it is skipped, saying so and why
 set -euo pipefail
 cd "$(dirname "$0")/.."
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
@@ -7,10 +11,37 @@ scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort)
 fi
+
+# Prints "A or B and C" when a requirement of the scenario is not met, nothing when all are.
+missing_env() {
+  local requires=$1 alternatives names name found='' unmet='' described=''
+  for alternatives in $requires; do
+    IFS='|' read -ra names <<<"$alternatives"
+    found=
+    for name in "${names[@]}"; do
+      if [ -n "${!name:-}" ]; then found=1; fi
+    done
+    [ -n "$found" ] || unmet=1
+    described+="${described:+ and }${alternatives//|/ or }"
+  done
+  if [ -n "$unmet" ]; then echo "$described"; fi
+}
+
 mkdir -p /var/cache/mlops-lab
 failed=()
+skipped=()
 for scenario in "${scenarios[@]}"; do
   only=$(sed -n 's/^# distros: //p' "molecule/$scenario/molecule.yml")
+  requires=$(sed -n 's/^# requires-env: //p' "molecule/$scenario/molecule.yml")
+  if [ -n "$requires" ]; then
+    unmet=$(missing_env "$requires")
+    if [ -n "$unmet" ]; then
+      reason=$(sed -n 's/^# requires-env-reason: //p' "molecule/$scenario/molecule.yml")
+      echo "SKIPPED $scenario: set $unmet to run it${reason:+ ($reason)}"
+      skipped+=("$scenario")
+      continue
+    fi
+  fi
   for distro in $distros; do
     if [ -n "$only" ] && ! grep -qw "$distro" <<<"$only"; then
       echo "molecule: skip $scenario on $distro (the scenario runs on: $only)"
@@ -26,6 +57,9 @@ for scenario in "${scenarios[@]}"; do
     fi
   done
 done
+if [ ${#skipped[@]} -gt 0 ]; then
+  echo "molecule: skipped (environment not set): ${skipped[*]}"
+fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "molecule: failed: ${failed[*]}"
   exit 1

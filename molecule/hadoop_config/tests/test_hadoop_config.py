@@ -1,0 +1,251 @@
+"""The hadoop role's configuration, accounts, units and format guard, against a fake release.
+
+bin/hdfs of the fake release is a test double (molecule/hadoop_config/files/hdfs-test-double) that only
+implements `hdfs namenode -format`; the daemons are configured with hadoop_service_state=stopped and never run.
+The scenario hadoop runs the real daemons.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import run_playbook, scenario_playbook
+
+CONF = '/etc/hadoop'
+HOME = '/opt/mlops/hadoop/current'
+DOUBLE_LOG = '/tmp/hdfs-test-double.log'
+CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'ansible.builtin.set_fact', 'ansible.builtin.debug',
+                      'ansible.builtin.include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_vars',
+                      'ansible.builtin.group_by', 'ansible.builtin.validate_argument_spec', 'ansible.builtin.meta',
+                      'assert', 'set_fact', 'debug', 'include_role', 'include_tasks', 'include_vars', 'group_by',
+                      'validate_argument_spec', 'meta'}
+UNITS = {'hadoop-hdfs-namenode': ('hdfs', 'hdfs namenode'),
+         'hadoop-hdfs-secondarynamenode': ('hdfs', 'hdfs secondarynamenode'),
+         'hadoop-hdfs-datanode': ('hdfs', 'hdfs datanode'),
+         'hadoop-yarn-resourcemanager': ('yarn', 'yarn resourcemanager'),
+         'hadoop-yarn-nodemanager': ('yarn', 'yarn nodemanager')}
+
+
+def _report(run):
+    try:
+        return json.JSONDecoder().raw_decode(run.output[run.output.index('{'):])[0]
+    except ValueError:
+        return {}
+
+
+def module_executions(run, hostname):
+    """Names of the tasks that ran a module on the host (not skipped, not controller-only)."""
+    names = []
+    for play in _report(run).get('plays', []):
+        for task in play['tasks']:
+            result = task['hosts'].get(hostname)
+            if result is None or result.get('action') in CONTROLLER_ACTIONS:
+                continue
+            for item in result.get('results') or [result]:
+                if not item.get('skipped'):
+                    names.append(task['task']['name'].split(' : ')[-1])
+    return names
+
+
+def changed(run, hostname):
+    return [name.split(' : ')[-1] for name in run.changed_tasks(hostname)]
+
+
+def site(host, name):
+    root = ET.fromstring(host.file(f'{CONF}/{name}').content_string)
+    assert root.tag == 'configuration'
+    return {p.findtext('name'): p.findtext('value') for p in root.iter('property')}
+
+
+def formats(host):
+    log = host.file(DOUBLE_LOG)
+    return [line for line in log.content_string.splitlines() if 'args=namenode -format' in line] if log.exists else []
+
+
+def test_check_after_converge_reports_no_change(hostname):
+    run = run_playbook(scenario_playbook(), check=True, limit=hostname)
+    assert run.rc == 0, run.output
+    assert run.changed_tasks(hostname) == []
+
+
+def test_no_change_run_executes_few_modules(hostname):
+    run = run_playbook(scenario_playbook(), limit=hostname)
+    assert run.rc == 0, run.output
+    assert run.changed_tasks(hostname) == []
+    assert module_executions(run, hostname) == [
+        'Gather the facts the role reads',   # one gather for hadoop and java
+        'Install the OpenJDK headless package',
+        'Look at the marker of the release in use',
+        'Look up the service groups',
+        'Write the directories, hadoop-env.sh, workers, profile, links and units',
+        'Write the site files', 'Write the site files', 'Write the site files', 'Write the site files',
+        'Format the NameNode the first time only',
+        'Run the Hadoop daemons of this host',
+    ]
+
+
+def test_core_site_points_at_the_namenode(host):
+    core = site(host, 'core-site.xml')
+    assert core['fs.defaultFS'] == 'hdfs://hadoop-config.test:8020'
+    assert core['hadoop.security.authentication'] == 'simple'
+    assert core['io.file.buffer.size'] == '131072'
+
+
+def test_hdfs_site_has_the_directories_and_secure_defaults(host):
+    hdfs = site(host, 'hdfs-site.xml')
+    assert hdfs['dfs.namenode.name.dir'] == 'file:///var/lib/hadoop/hdfs/name'
+    assert hdfs['dfs.namenode.checkpoint.dir'] == 'file:///var/lib/hadoop/hdfs/namesecondary'
+    assert hdfs['dfs.datanode.data.dir'] == 'file:///srv/hdfs/disk1/data,file:///srv/hdfs/disk2/data'
+    assert hdfs['dfs.replication'] == '1'
+    assert hdfs['dfs.permissions.enabled'] == 'true'
+    assert hdfs['dfs.webhdfs.enabled'] == 'false'
+    assert hdfs['dfs.namenode.http-address'] == '127.0.0.1:9870'
+    assert hdfs['dfs.datanode.http.address'] == '127.0.0.1:9864'
+
+
+def test_yarn_and_mapred_sites(host):
+    yarn = site(host, 'yarn-site.xml')
+    assert yarn['yarn.resourcemanager.hostname'] == 'hadoop-config.test'
+    assert yarn['yarn.resourcemanager.webapp.address'] == '127.0.0.1:8088'
+    assert yarn['yarn.nodemanager.webapp.address'] == '127.0.0.1:8042'
+    assert yarn['yarn.nodemanager.local-dirs'] == '/var/lib/hadoop/yarn/local'
+    assert yarn['yarn.nodemanager.log-dirs'] == '/var/log/hadoop/yarn/containers'
+    assert yarn['yarn.nodemanager.aux-services'] == 'mapreduce_shuffle'
+    assert yarn['yarn.nodemanager.resource.memory-mb'] == '2048'
+    mapred = site(host, 'mapred-site.xml')
+    assert mapred['mapreduce.framework.name'] == 'yarn'
+    assert mapred['yarn.app.mapreduce.am.env'] == f'HADOOP_MAPRED_HOME={HOME}'
+
+
+def test_site_files_are_readable_and_secrets_are_not(host):
+    for name in ('hdfs-site.xml', 'yarn-site.xml', 'mapred-site.xml'):
+        conf = host.file(f'{CONF}/{name}')
+        assert (conf.user, conf.group, conf.mode) == ('root', 'root', 0o644)
+    core = host.file(f'{CONF}/core-site.xml')   # holds fs.s3a.secret.key, listed in hadoop_secret_properties
+    assert (core.user, core.group, core.mode) == ('root', 'hadoop', 0o640)
+
+
+def test_hadoop_env_points_at_an_installed_java(host):
+    env = dict(line[len('export '):].split('=', 1) for line in host.file(f'{CONF}/hadoop-env.sh').content_string.splitlines()
+               if line.startswith('export '))
+    assert env['HADOOP_HOME'] == HOME and env['HADOOP_CONF_DIR'] == CONF
+    assert env['HADOOP_HEAPSIZE_MAX'] == '1g'
+    assert host.run(f"{env['JAVA_HOME']}/bin/java -version").rc == 0
+
+
+def test_conf_links_to_the_release_and_takes_extra_files(host):
+    assert host.file(f'{CONF}/log4j.properties').linked_to == '/opt/mlops/hadoop/hadoop-3.4.2-testdouble/etc/hadoop/log4j.properties'
+    scheduler = host.file(f'{CONF}/capacity-scheduler.xml')
+    assert not scheduler.is_symlink and 'yarn.scheduler.capacity.root.queues' in scheduler.content_string
+    assert host.file(f'{CONF}/workers').content_string.splitlines()[-1] == 'hadoop-config.test'
+
+
+@pytest.mark.parametrize('unit', sorted(UNITS))
+def test_units_run_each_daemon_in_the_foreground_as_its_user(host, unit):
+    user, command = UNITS[unit]
+    props = dict(line.split('=', 1) for line in host.check_output(
+        f'systemctl show {unit} -p User -p ExecStart -p WorkingDirectory -p ActiveState -p UnitFileState -p Environment'
+    ).splitlines())
+    assert props['User'] == user
+    assert f'path={HOME}/bin/{command.split()[0]} ' in props['ExecStart']
+    assert f'argv[]={HOME}/bin/{command} ' in props['ExecStart']
+    assert props['WorkingDirectory'] == f'/var/lib/hadoop/{user}'
+    assert f'HADOOP_CONF_DIR={CONF}' in props['Environment']
+    assert props['ActiveState'] == 'inactive' and props['UnitFileState'] == 'disabled'   # hadoop_service_state: stopped
+    exec_start = [line for line in host.file(f'/etc/systemd/system/{unit}.service').content_string.splitlines()
+                  if line.startswith('ExecStart=')]
+    assert exec_start == [f'ExecStart={HOME}/bin/{command}']
+
+
+def test_service_accounts(host):
+    for name in ('hdfs', 'yarn'):
+        user = host.user(name)
+        assert user.exists and user.uid < 1000 and user.shell == '/usr/sbin/nologin'
+        assert 'hadoop' in user.groups and user.group == name
+
+
+@pytest.mark.parametrize(('path', 'owner'), [
+    ('/var/lib/hadoop/hdfs/name', 'hdfs'),
+    ('/var/lib/hadoop/hdfs/namesecondary', 'hdfs'),
+    ('/srv/hdfs/disk1/data', 'hdfs'),
+    ('/srv/hdfs/disk2/data', 'hdfs'),
+    ('/var/lib/hadoop/yarn/local', 'yarn'),
+    ('/var/log/hadoop/yarn/containers', 'yarn'),
+])
+def test_data_directories_belong_to_their_user_alone(host, path, owner):
+    data = host.file(path)
+    assert data.is_directory and data.user == owner and data.group == owner and data.mode == 0o700
+
+
+def test_nothing_the_role_wrote_is_world_writable(host):
+    paths = f'{CONF} /opt/mlops/hadoop /var/lib/hadoop /var/log/hadoop /srv/hdfs /etc/systemd/system/hadoop-*'
+    assert host.check_output(f'find {paths} -perm -0002 ! -type l') == ''
+    assert host.check_output('find /opt/mlops/hadoop ! -user root') == ''
+
+
+def test_namenode_was_formatted_once_by_hdfs_with_the_cluster_id(host):
+    lines = formats(host)
+    assert len(lines) == 1, lines
+    assert f"uid={host.user('hdfs').uid} " in lines[0]
+    assert '-clusterid CID-molecule-hadoop-config' in lines[0] and '-force' not in lines[0]
+    assert f'HADOOP_CONF_DIR={CONF} ' in lines[0]
+    version = host.file('/var/lib/hadoop/hdfs/name/current/VERSION')
+    assert 'clusterID=CID-molecule-hadoop-config' in version.content_string.splitlines()
+
+
+def test_converge_again_does_not_format_again(host, hostname):
+    run = run_playbook(scenario_playbook(), limit=hostname)
+    assert run.rc == 0, run.output
+    assert 'Format the NameNode the first time only' not in changed(run, hostname)
+    assert len(formats(host)) == 1
+
+
+def test_a_new_cluster_id_does_not_reformat(host, hostname):
+    run = run_playbook(scenario_playbook(), limit=hostname, extra_vars={'hadoop_cluster_id': 'CID-another'})
+    assert run.rc == 0, run.output
+    assert len(formats(host)) == 1
+    assert 'clusterID=CID-molecule-hadoop-config' in host.file('/var/lib/hadoop/hdfs/name/current/VERSION').content_string
+
+
+def test_check_mode_reports_exactly_a_drifted_site_file(host, hostname):
+    host.run(f"sed -i 's|<value>false</value>|<value>true</value>|' {CONF}/hdfs-site.xml")   # webhdfs on
+    assert site(host, 'hdfs-site.xml')['dfs.webhdfs.enabled'] == 'true'
+    check = run_playbook(scenario_playbook(), check=True, limit=hostname)
+    assert check.rc == 0, check.output
+    assert changed(check, hostname) == ['Write the site files']
+    assert 'dfs.webhdfs.enabled' in check.output
+    run = run_playbook(scenario_playbook(), limit=hostname)
+    assert changed(run, hostname) == ['Write the site files']
+    assert site(host, 'hdfs-site.xml')['dfs.webhdfs.enabled'] == 'false'
+
+
+def test_data_is_never_removed(host, hostname):
+    host.run('touch /srv/hdfs/disk1/data/blk_test && chown hdfs: /srv/hdfs/disk1/data/blk_test')
+    run = run_playbook(scenario_playbook(), limit=hostname,
+                       extra_vars={'hadoop_datanode_data_dirs': ['/srv/hdfs/disk2/data']})
+    assert run.rc == 0, run.output
+    assert host.file('/srv/hdfs/disk1/data/blk_test').exists
+    run = run_playbook(scenario_playbook(), limit=hostname)
+    assert run.rc == 0, run.output
+
+
+@pytest.mark.parametrize(('extra_vars', 'message'), [
+    ({'hadoop_checksum': ''}, 'hadoop_checksum must be the SHA-512 of the Hadoop'),
+    ({'hadoop_checksum': 'sha256:' + 'a' * 64}, 'hadoop_checksum must be the SHA-512 of the Hadoop'),
+    ({'hadoop_src': '/nonexistent/hadoop.tar.gz'}, "hadoop_src (a file on the controller; got '/nonexistent/hadoop.tar.gz')"),
+    ({'hadoop_namenode_name_dirs': ['var/lib/hadoop/name']}, 'hadoop_namenode_name_dirs must be a non-empty list of absolute'),
+    ({'hadoop_datanode_data_dirs': '/srv/hdfs/data'}, 'hadoop_datanode_data_dirs must be a non-empty list of absolute'),
+    ({'hadoop_namenode_group': 'no_such_group'}, 'need a NameNode in no_such_group'),
+    ({'hadoop_host': 'hadoop_config'}, "Hadoop reaches hosts by names of letters, digits, '.' and '-' only"),
+    ({'hadoop_namenode_http_address': '9870'}, "Web UI addresses must be host:port (got '9870')"),
+    ({'hadoop_service_state': 'running'}, 'hadoop_service_state'),
+], ids=['no-checksum', 'sha256', 'src-missing', 'relative-name-dir', 'data-dirs-string', 'datanodes-without-namenode',
+        'host-with-underscore', 'address-without-host', 'unknown-state'])
+def test_bad_input_is_refused_before_any_change(hostname, extra_vars, message):
+    run = run_playbook(scenario_playbook(), limit=hostname, extra_vars=extra_vars)
+    assert run.rc != 0
+    assert message in run.output
+    assert run.stats[hostname]['changed'] == 0
+    assert module_executions(run, hostname) == []
