@@ -34,7 +34,10 @@ def run_playbook(playbook: str | Path, *args: str, check: bool = False, extra_va
     env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
     env['ANSIBLE_CALLBACK_RESULT_FORMAT'] = 'json'
     env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
-    cmd = ['ansible-playbook', '-i', os.environ['MOLECULE_INVENTORY_FILE'], str(playbook), *args]
+    # The inventory directory, not only its ansible_inventory.yml: groups a scenario declares under
+    # provisioner.inventory.hosts are written to another file beside it.
+    inventory = os.path.dirname(os.environ['MOLECULE_INVENTORY_FILE'])
+    cmd = ['ansible-playbook', '-i', inventory, str(playbook), *args]
     if check:
         cmd += ['--check', '--diff']
     if limit:

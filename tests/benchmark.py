@@ -96,7 +96,13 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     for scenario in args.scenarios.split():
-        only = re.search(r'^# distros: (.*)$', (ROOT / 'molecule' / scenario / 'molecule.yml').read_text(), re.M)
+        config = (ROOT / 'molecule' / scenario / 'molecule.yml').read_text()
+        only = re.search(r'^# distros: (.*)$', config, re.M)
+        requires = re.search(r'^# requires-env: (.*)$', config, re.M)
+        if requires and not all(any(os.environ.get(name) for name in group.split('|'))
+                                for group in requires.group(1).split()):
+            print(f'benchmark: skip {scenario} (it needs {requires.group(1)} in the environment)', flush=True)
+            continue
         for distro in args.distros.split():
             if only and distro not in only.group(1).split():
                 print(f'benchmark: skip {scenario} on {distro} (the scenario runs on: {only.group(1)})', flush=True)
