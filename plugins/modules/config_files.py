@@ -217,7 +217,7 @@ import os
 import shlex
 import stat
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDACTED, RedactingModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
@@ -234,7 +234,6 @@ from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
 _SECRET_BEFORE = '<secret content hidden (current)>\n'
 _SECRET_AFTER = '<secret content hidden (desired)>\n'
 _UNLISTED = '<file not listed in files, content not shown>\n'
-_REDACTED = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 # The kinds of things that can be found at a path.
 _ABSENT = 'absent'
@@ -249,35 +248,8 @@ def _redact_files(files):
     redacted = copy.deepcopy(files) if isinstance(files, list) else files
     for item in redacted or []:
         if isinstance(item, dict) and item.get('secret') and item.get('content') is not None:
-            item['content'] = _REDACTED
+            item['content'] = REDACTED
     return redacted
-
-
-class _ConfigFilesModule(AnsibleModule):
-    """AnsibleModule that keeps the content of secret items out of results and the target's log."""
-
-    def _log_invocation(self):
-        # AnsibleModule logs its arguments while it is constructed, before any module code
-        # runs; hide secret contents from that log line too.
-        original = self.params.get('files')
-        self.params['files'] = _redact_files(original)
-        try:
-            super()._log_invocation()
-        finally:
-            self.params['files'] = original
-
-    def _redacted_invocation(self):
-        params = dict(self.params)
-        params['files'] = _redact_files(params.get('files'))
-        return dict(module_args=params)
-
-    def exit_json(self, **kwargs):
-        kwargs.setdefault('invocation', self._redacted_invocation())
-        super().exit_json(**kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.setdefault('invocation', self._redacted_invocation())
-        super().fail_json(msg, **kwargs)
 
 
 class _Item:
@@ -669,7 +641,9 @@ class ConfigFiles:
 
 
 def main():
-    module = _ConfigFilesModule(
+    module = RedactingModule(
+        redacted_option='files',
+        redact=lambda params: _redact_files(params.get('files')),
         argument_spec=dict(
             files=dict(
                 type='list',

@@ -222,7 +222,7 @@ import re
 import stat
 import xml.etree.ElementTree as ET
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDACTED, RedactingModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
@@ -238,7 +238,6 @@ _PROPERTY = 'property'
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _INDENT = '  '
 _XINCLUDE = 'http://www.w3.org/2001/XInclude'
-_REDACTED = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 _MASK = '********'
 _MASK_BEFORE = '******** (current value)'
 _MASK_AFTER = '******** (new value)'
@@ -255,33 +254,7 @@ def _redact_properties(params):
     secrets = set(params.get('secret_properties') or [])
     if not isinstance(properties, dict) or not secrets:
         return properties
-    return dict((name, _REDACTED if name in secrets else value) for name, value in properties.items())
-
-
-class _HadoopSiteModule(AnsibleModule):
-    """AnsibleModule that keeps the values of secret properties out of results and the target's log."""
-
-    def _log_invocation(self):
-        # AnsibleModule logs its arguments while it is constructed, before any module code runs.
-        original = self.params.get('properties')
-        self.params['properties'] = _redact_properties(self.params)
-        try:
-            super()._log_invocation()
-        finally:
-            self.params['properties'] = original
-
-    def _redacted_invocation(self):
-        params = dict(self.params)
-        params['properties'] = _redact_properties(params)
-        return dict(module_args=params)
-
-    def exit_json(self, **kwargs):
-        kwargs.setdefault('invocation', self._redacted_invocation())
-        super().exit_json(**kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs.setdefault('invocation', self._redacted_invocation())
-        super().fail_json(msg, **kwargs)
+    return dict((name, REDACTED if name in secrets else value) for name, value in properties.items())
 
 
 # ------------------------------------------------------------------------ XML document
@@ -763,7 +736,9 @@ class HadoopSite:
 
 
 def main():
-    module = _HadoopSiteModule(
+    module = RedactingModule(
+        redacted_option='properties',
+        redact=_redact_properties,
         argument_spec=dict(
             path=dict(type='path', required=True),
             properties=dict(type='dict', default={}),
