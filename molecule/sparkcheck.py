@@ -56,3 +56,24 @@ def daemon_user(host, unit: str) -> str:
 def listeners(host) -> set[str]:
     """Local addresses with a listening TCP socket, as address:port."""
     return {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()}
+
+
+def run_pi(client, master, user: str, partitions: int) -> str:
+    """SparkPi from client as user; checks pi and that the master lists it completed; its application id."""
+    before = app_ids(cluster_info(master))
+    run = submit(client, user, f'{PI} {partitions}')
+    assert run.rc == 0, run.stderr[-3000:]
+    assert abs(pi_value(run.stdout) - 3.14159) < 0.05
+    info = cluster_info(master)
+    (application,) = app_ids(info) - before
+    assert application in [app['id'] for app in info['completed_apps']]
+    return application
+
+
+def assert_intruder_refused(client, master, user: str) -> None:
+    """A job with a wrong secret never registers with the master."""
+    before = app_ids(cluster_info(master))
+    run = submit(client, user, f"--conf spark.authenticate.secret={'f' * 64} {PI} 2", timeout=30)
+    assert run.rc != 0 and 'Pi is roughly' not in run.stdout
+    assert 'Failed to connect to master' in run.stderr, run.stderr[-2000:]
+    assert app_ids(cluster_info(master)) == before

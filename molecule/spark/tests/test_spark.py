@@ -6,7 +6,7 @@ import time
 
 import pytest
 from conftest import run_playbook, scenario_playbook
-from sparkcheck import PI, app_ids, cluster_info, daemon_user, history_executors, listeners, pi_value, submit
+from sparkcheck import assert_intruder_refused, cluster_info, daemon_user, history_executors, listeners, run_pi
 
 USER = 'alice'
 
@@ -40,24 +40,13 @@ def test_worker_is_registered_and_alive(host, hostname):
 
 
 def test_pi_job_from_the_client(host):
-    before = app_ids(cluster_info(host))
-    run = submit(host, USER, f'{PI} 4')
-    assert run.rc == 0, run.stderr[-3000:]
-    assert abs(pi_value(run.stdout) - 3.14159) < 0.05
-    info = cluster_info(host)
-    (application,) = app_ids(info) - before
-    assert application in [app['id'] for app in info['completed_apps']]
+    application = run_pi(host, host, USER, 4)
     executors = [e for e in history_executors(host, application) if e['id'] != 'driver']
     assert executors, 'the history server lists no executors'
 
 
 def test_job_without_the_secret_is_refused(host):
-    before = app_ids(cluster_info(host))
-    run = submit(host, USER, f"--conf spark.authenticate.secret={'f' * 64} {PI} 2", timeout=30)
-    assert run.rc != 0
-    assert 'Pi is roughly' not in run.stdout
-    assert 'Failed to connect to master' in run.stderr, run.stderr[-2000:]
-    assert app_ids(cluster_info(host)) == before
+    assert_intruder_refused(host, host, USER)
 
 
 def test_users_outside_the_client_group_cannot_read_the_secret(host):

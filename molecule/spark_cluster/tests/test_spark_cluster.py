@@ -7,7 +7,7 @@ import time
 import pytest
 from conftest import run_playbook, scenario_playbook
 from hubclient import Hub
-from sparkcheck import PI, app_ids, cluster_info, daemon_user, history_executors, listeners, pi_value, submit
+from sparkcheck import assert_intruder_refused, cluster_info, daemon_user, history_executors, listeners, run_pi
 
 testinfra_hosts = ['ansible://sc-client']
 
@@ -48,24 +48,14 @@ def test_daemons_run_as_spark_and_rest_is_closed(master, workers, host):
 
 
 def test_pi_from_the_client_runs_on_both_workers(host, master):
-    before = app_ids(cluster_info(master))
-    run = submit(host, USER, f'{PI} 8')
-    assert run.rc == 0, run.stderr[-3000:]
-    assert abs(pi_value(run.stdout) - 3.14159) < 0.05
-    info = cluster_info(master)
-    (application,) = app_ids(info) - before
-    assert application in [app['id'] for app in info['completed_apps']]
+    application = run_pi(host, master, USER, 8)
     executor_hosts = {e['hostPort'].rsplit(':', 1)[0] for e in history_executors(host, application) if e['id'] != 'driver'}
     worker_ips = {master.check_output(f'getent hosts {name}').split()[0] for name in WORKERS}
     assert executor_hosts in (set(WORKERS), worker_ips), executor_hosts
 
 
 def test_job_without_the_secret_is_refused(host, master):
-    before = app_ids(cluster_info(master))
-    run = submit(host, USER, f"--conf spark.authenticate.secret={'f' * 64} {PI} 2", timeout=30)
-    assert run.rc != 0 and 'Pi is roughly' not in run.stdout
-    assert 'Failed to connect to master' in run.stderr, run.stderr[-2000:]
-    assert app_ids(cluster_info(master)) == before
+    assert_intruder_refused(host, master, USER)
 
 
 def test_pyspark_kernel_counts_a_dataframe_on_the_cluster(host, master, tmp_path_factory):
