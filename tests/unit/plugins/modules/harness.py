@@ -55,6 +55,16 @@ def run_module(module, args, fails=False):
     return exc.value.args[0]
 
 
+def run_in_mode(module, args, check_mode=False, diff=False, fails=False):
+    """run_module with Ansible's check and diff flags set as asked."""
+    args = dict(args)
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    if diff:
+        args['_ansible_diff'] = True
+    return run_module(module, args, fails=fails)
+
+
 class FakeCommands:
     """Stands in for AnsibleModule.run_command and get_bin_path once install()ed.
 

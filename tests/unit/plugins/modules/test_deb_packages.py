@@ -11,7 +11,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.mlops.hosts.plugins.modules import deb_packages
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_module
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
 
 DPKG_QUERY = '/usr/bin/dpkg-query'
 APT_GET = '/usr/bin/apt-get'
@@ -236,19 +236,11 @@ def warnings(monkeypatch):
 
 
 def run(args, check_mode=False, diff=False):
-    args = dict(args)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    return run_module(deb_packages, args)
+    return run_in_mode(deb_packages, args, check_mode, diff)
 
 
 def run_fail(args, check_mode=False):
-    args = dict(args)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    return run_module(deb_packages, args, fails=True)
+    return run_in_mode(deb_packages, args, check_mode, fails=True)
 
 
 def test_recorded_query_output_is_parsed():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import systemd_units
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_module
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
 
 SYSTEMCTL = '/usr/bin/systemctl'
 SHOW = [SYSTEMCTL, 'show', '--no-pager', '--property=Id,Names,LoadState,ActiveState,SubState,UnitFileState']
@@ -101,19 +101,11 @@ def systemd(monkeypatch):
 
 
 def run(args, check_mode=False, diff=False):
-    args = dict(args)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    return run_module(systemd_units, args)
+    return run_in_mode(systemd_units, args, check_mode, diff)
 
 
 def run_fail(args, check_mode=False):
-    args = dict(args)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    return run_module(systemd_units, args, fails=True)
+    return run_in_mode(systemd_units, args, check_mode, fails=True)
 
 
 def test_show_output_is_split_per_unit():

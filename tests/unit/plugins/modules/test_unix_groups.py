@@ -11,7 +11,7 @@ import types
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import unix_groups
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_module
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
 
 
 def _group(name, gid, members=()):
@@ -86,19 +86,11 @@ def host(monkeypatch):
 
 
 def run(args, check_mode=False, diff=False):
-    args = dict(args)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    if diff:
-        args['_ansible_diff'] = True
-    return run_module(unix_groups, args)
+    return run_in_mode(unix_groups, args, check_mode, diff)
 
 
 def run_fail(args, check_mode=False):
-    args = dict(args)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    return run_module(unix_groups, args, fails=True)
+    return run_in_mode(unix_groups, args, check_mode, fails=True)
 
 
 def test_create_group_with_members(host):
