@@ -95,6 +95,17 @@ def owner_group_mode(st):
     return user_name(st.st_uid), group_name(st.st_gid), stat.S_IMODE(st.st_mode)
 
 
+def attributes_text(owner, group, mode):
+    """Owner, group and mode as the lines a diff shows them."""
+    return 'owner=%s\ngroup=%s\nmode=%04o\n' % (owner, group, mode)
+
+
+def attributes_diff(path, st, owner, group, mode):
+    """Diff entry from the owner, group and mode of the stat result st to the given ones."""
+    return dict(before_header=path, after_header=path,
+                before=attributes_text(*owner_group_mode(st)), after=attributes_text(owner, group, mode))
+
+
 # ------------------------------------------------------------------- attributes
 
 

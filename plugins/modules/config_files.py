@@ -221,7 +221,9 @@ from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDA
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
+    attributes_diff,
     attributes_differ,
+    attributes_text,
     create_dir,
     missing_dirs,
     owner_group_mode,
@@ -515,18 +517,14 @@ class ConfigFiles:
         if item.relink:
             return [self._diff_entry(item.path, before, self._link_text(item.link))]
         if item.is_dir:
-            before = '' if item.kind == _ABSENT else self._attribute_text(*owner_group_mode(item.stat))
-            return [self._diff_entry(item.path, before, 'directory\n' + self._attribute_text(item.owner, item.group, item.mode))]
+            before = '' if item.kind == _ABSENT else attributes_text(*owner_group_mode(item.stat))
+            return [self._diff_entry(item.path, before, 'directory\n' + attributes_text(item.owner, item.group, item.mode))]
         entries = []
         if item.write:
             after = _SECRET_AFTER if item.secret else to_text(item.data, errors='surrogate_or_replace')
             entries.append(self._diff_entry(item.path, before, after))
         if item.fix_attributes and (item.kind == _FILE):
-            entries.append(self._diff_entry(
-                item.path,
-                self._attribute_text(*owner_group_mode(item.stat)),
-                self._attribute_text(item.owner, item.group, item.mode),
-            ))
+            entries.append(attributes_diff(item.path, item.stat, item.owner, item.group, item.mode))
         return entries
 
     def _current_text(self, item):
@@ -545,10 +543,6 @@ class ConfigFiles:
     @staticmethod
     def _link_text(target):
         return 'link -> %s\n' % target
-
-    @staticmethod
-    def _attribute_text(owner, group, mode):
-        return 'owner=%s\ngroup=%s\nmode=%04o\n' % (owner, group, mode)
 
     # ---------------------------------------------------------------------- apply
 

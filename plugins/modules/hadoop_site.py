@@ -226,8 +226,8 @@ from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDA
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
+    attributes_diff,
     attributes_differ,
-    owner_group_mode,
     parse_mode,
     resolve_owner,
     set_attributes,
@@ -704,16 +704,8 @@ class HadoopSite:
             entries.append(dict(before_header=self.path, after_header=self.path,
                                 before=self.before or '', after=after))
         if self.fix_attributes:
-            entries.append(dict(
-                before_header=self.path, after_header=self.path,
-                before=self._attribute_text(*owner_group_mode(self.stat)),
-                after=self._attribute_text(self.owner, self.group, self.mode),
-            ))
+            entries.append(attributes_diff(self.path, self.stat, self.owner, self.group, self.mode))
         return entries
-
-    @staticmethod
-    def _attribute_text(owner, group, mode):
-        return 'owner=%s\ngroup=%s\nmode=%04o\n' % (owner, group, mode)
 
     # ---------------------------------------------------------------------- apply
 
