@@ -13,11 +13,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_INJECT_FACT_VARS := false
 export LAB_DISTROS
 
-.PHONY: host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs molecule package bench clean
+.PHONY: ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs molecule package bench clean
 
 help:
 	@echo "make demo   - build the lab, converge playbooks/site.yml on it, print how to reach it"
 	@echo "make test   - every test: lint, sanity, unit, argument specs, Molecule, packaging"
+	@echo "make ee     - build the execution environment image mlops-hosts-ee (docs/awx.md)"
 	@echo "make bench  - benchmark converge and no-change runs per scenario and distribution"
 	@echo "LAB_DISTROS='debian12' and SCENARIOS='base' narrow Molecule and the benchmark."
 
@@ -51,13 +52,13 @@ demo: lab-up
 	ansible-playbook -i inventories/lab lab/demo-logins.yml
 	bash lab/summary.sh
 
-test: venv lint sanity unit argspecs molecule package
+test: venv lint sanity ee unit argspecs molecule package
 	@echo "make test: all checks passed"
 
 lint: venv host-deps
 	yamllint -s .
 	ansible-lint --profile production
-	shellcheck -x lab/*.sh lab/files/lab-apt-proxy tests/*.sh .ci/run
+	shellcheck -x lab/*.sh lab/files/lab-apt-proxy tests/*.sh ee/*.sh .ci/run
 
 sanity: venv
 	bash tests/sanity.sh
@@ -73,6 +74,10 @@ molecule: venv lab-images
 
 package: venv
 	bash tests/package.sh
+
+# The execution environment image mlops-hosts-ee, built on the lab's Debian 12 image (docs/awx.md).
+ee: venv lab-images
+	bash ee/build.sh
 
 bench: venv lab-images
 	python tests/benchmark.py --scenarios "$(SCENARIOS)" --distros "$(LAB_DISTROS)"
