@@ -6,6 +6,10 @@ command -v debootstrap >/dev/null || want+=(debootstrap)
 command -v dockerd >/dev/null || docker info >/dev/null 2>&1 || want+=(docker.io)
 command -v apt-cacher-ng >/dev/null || want+=(apt-cacher-ng)
 command -v shellcheck >/dev/null || want+=(shellcheck)
+# The virtual desktop tests log in over RDP with xfreerdp under Xvfb.
+command -v xfreerdp >/dev/null || want+=(freerdp2-x11)
+command -v Xvfb >/dev/null || want+=(xvfb)
+command -v curl >/dev/null || want+=(curl)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "host-deps: please install: ${want[*]}" >&2

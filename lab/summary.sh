@@ -25,5 +25,12 @@ for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
     echo "Spark history server: http://$ip:18080/  (jobs from $host: spark-submit, or the PySpark kernel in JupyterHub)"
   fi
 done
-echo "Desktops appear here as their role arrives."
+for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
+  if docker exec "$host" systemctl is-active --quiet virtual-desktop-novnc 2>/dev/null; then
+    ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
+    vncpw=$(docker exec "$host" cat /var/lib/virtual-desktop/vnc/demo.password 2>/dev/null || echo '(made when the desktop first starts)')
+    echo "Virtual desktop (browser): https://$ip:6080/vnc.html?path=websockify%3Ftoken%3Ddemo  VNC password: $vncpw  (self-signed certificate for $host)"
+    echo "Virtual desktop (RDP): $ip:3389  login: demo / demo-password  (TLS only)"
+  fi
+done
 echo "Converge again: make demo   Remove the lab: make lab-down"
