@@ -13,11 +13,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_INJECT_FACT_VARS := false
 export LAB_DISTROS
 
-.PHONY: ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs molecule package bench clean
+.PHONY: test-full ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs molecule package bench clean
 
 help:
 	@echo "make demo   - build the lab, converge playbooks/site.yml on it, print how to reach it"
-	@echo "make test   - every test: lint, sanity, unit, argument specs, Molecule, packaging"
+	@echo "make test   - every test: lint, sanity, unit, argument specs, Molecule (every scenario on Debian 12, base on 11/12/13), packaging"
+	@echo "make test-full - the same with every Molecule scenario on Debian 11, 12 and 13"
 	@echo "make ee     - build the execution environment image mlops-hosts-ee (docs/awx.md)"
 	@echo "make bench  - benchmark converge and no-change runs per scenario and distribution"
 	@echo "LAB_DISTROS='debian12' and SCENARIOS='base' narrow Molecule and the benchmark."
@@ -54,6 +55,10 @@ demo: lab-up
 
 test: venv lint sanity ee unit argspecs molecule package
 	@echo "make test: all checks passed"
+
+# The same with every Molecule scenario on every distribution (about 100 minutes on 2 cores).
+test-full: export MOLECULE_MATRIX := full
+test-full: test
 
 lint: venv host-deps
 	yamllint -s .

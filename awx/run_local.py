@@ -199,7 +199,7 @@ def run_job(*, job_type: str, inventory: str | Path, playbook: str, private_data
             if client:
                 command += ['--container-volume-mount', f'{os.path.realpath(client)}:/usr/bin/docker:ro']
         for option in container_options or []:
-            command += ['--container-option', option]
+            command.append(f'--container-option={option}')  # '=' form: the value itself starts with '-'
     env = dict(os.environ, PATH=f'{Path(sys.executable).parent}:{os.environ.get("PATH", "")}')
     subprocess.run(command, env=env, check=False)
 

@@ -4,9 +4,15 @@
 #   # distros: debian12                      only on these distributions
 #   # requires-env: A|B C                    only when (A or B) and C are set in the environment;
 #   # requires-env-reason: why               otherwise it is skipped, saying so and why
+#   # matrix: every-distro                   run on every distribution even in the ci matrix
+# MOLECULE_MATRIX=ci (the default, what `make test` runs) runs every scenario on Debian 12 and the
+# scenarios marked every-distro on every distribution in LAB_DISTROS; MOLECULE_MATRIX=full (`make
+# test-full`) runs every scenario on every distribution in LAB_DISTROS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
+matrix=${MOLECULE_MATRIX:-ci}
+ci_distro=debian12
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | sort)
@@ -42,9 +48,14 @@ for scenario in "${scenarios[@]}"; do
       continue
     fi
   fi
+  every=$(sed -n 's/^# matrix: //p' "molecule/$scenario/molecule.yml")
   for distro in $distros; do
     if [ -n "$only" ] && ! grep -qw "$distro" <<<"$only"; then
       echo "molecule: skip $scenario on $distro (the scenario runs on: $only)"
+      continue
+    fi
+    if [ "$matrix" = ci ] && [ "$distro" != "$ci_distro" ] && [ "$every" != every-distro ]; then
+      echo "molecule: skip $scenario on $distro in the ci matrix (MOLECULE_MATRIX=full, make test-full, runs it)"
       continue
     fi
     echo "=== molecule $scenario on $distro"

@@ -93,7 +93,9 @@ def _resources(action: str, args: dict, result: dict) -> list[dict]:
         return [{'kind': 'service', 'name': unit['name'],
                  'summary': f"{'/'.join(unit.get('actions') or [])} (was {unit.get('active_state')}, "
                             f"{unit.get('unit_file_state') or 'no unit file'})",
-                 'consequence': set(unit.get('actions') or []) <= {'restart'}}
+                 # A restart of a running unit follows from a changed file; a stopped unit that would be
+                 # (re)started is drift of its own.
+                 'consequence': set(unit.get('actions') or []) <= {'restart'} and unit.get('active_state') == 'active'}
                 for unit in result.get('units') or [] if unit.get('changed')]
     if action == 'unix_groups':
         found = [{'kind': 'group', 'name': group['name'],

@@ -45,8 +45,9 @@ def test_packages_services_groups_kernels_and_envs():
     units = _drift.changes('mlops.hosts.systemd_units', {}, {'units': [
         {'name': 'a.service', 'changed': True, 'actions': ['enable', 'start'], 'active_state': 'inactive', 'unit_file_state': 'disabled'},
         {'name': 'b.service', 'changed': False, 'actions': []},
-        {'name': 'c.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active', 'unit_file_state': 'enabled'}]}, 't')
-    assert [(u['name'], u['consequence']) for u in units] == [('a.service', False), ('c.service', True)]
+        {'name': 'c.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active', 'unit_file_state': 'enabled'},
+        {'name': 'd.service', 'changed': True, 'actions': ['restart'], 'active_state': 'inactive', 'unit_file_state': 'enabled'}]}, 't')
+    assert [(u['name'], u['consequence']) for u in units] == [('a.service', False), ('c.service', True), ('d.service', False)]
     groups = _drift.changes('mlops.hosts.unix_groups', {}, {'groups': [
         {'name': 'datascience', 'changed': True, 'members': ['alice']}, {'name': 'x', 'changed': False}],
         'created_users': ['dave']}, 't')
