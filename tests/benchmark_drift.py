@@ -1,0 +1,110 @@
+"""How a drift check scales with the number of hosts: 1, 5 and 10 base-only hosts, forks = host count.
+
+Starts ten lab containers (Debian 12 by default) on a network of their own, converges the base layer
+on all of them (not timed), then times a check run of playbooks/base.yml followed by the drift gate
+(the drift check a scheduled AWX job runs) on the first 1, 5 and 10 hosts, each --repeat times, and
+reports the median. The issue's target: the 10-host check takes at most 1.5 times the 1-host check.
+
+    python tests/benchmark_drift.py [--distro debian12] [--repeat 3] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / 'benchmarks' / 'results'
+NETWORK = 'mlops-drift-bench'
+SIZES = (1, 5, 10)
+RUN_OPTIONS = ['--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined', '--security-opt',
+               'apparmor=unconfined', '--cgroupns=host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
+               '--tmpfs', '/run', '--tmpfs', '/run/lock', '--tmpfs', '/tmp', '--stop-signal', 'SIGRTMIN+3']
+PLAYBOOK = """\
+- ansible.builtin.import_playbook: {root}/playbooks/base.yml
+- ansible.builtin.import_playbook: {root}/playbooks/drift_gate.yml
+"""
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(['docker', *args], capture_output=True, text=True, check=check)
+
+
+def start_hosts(distro: str, count: int) -> list[str]:
+    names = [f'drift-bench-{index:02d}' for index in range(1, count + 1)]
+    remove_hosts(names)
+    docker('network', 'create', NETWORK)
+    for name in names:
+        docker('run', '-d', '--name', name, '--hostname', name, '--network', NETWORK, *RUN_OPTIONS,
+               f'mlops-lab/{distro}:latest', '/lib/systemd/systemd')
+    return names
+
+
+def remove_hosts(names: list[str]) -> None:
+    docker('rm', '-f', *names, check=False)
+    docker('network', 'rm', NETWORK, check=False)
+
+
+def playbook(workdir: Path, names: list[str], *args: str, forks: int) -> float:
+    inventory = workdir / 'inventory.yml'
+    inventory.write_text(json.dumps({'all': {
+        'hosts': {name: {} for name in names},
+        'vars': {'ansible_connection': 'community.docker.docker',
+                 'ansible_python_interpreter': '/usr/bin/python3'}}}))
+    env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_CONFIG=str(ROOT / 'ansible.cfg'),
+               MLOPS_DRIFT_REPORT_DIR=str(workdir / 'drift'), ANSIBLE_FORCE_COLOR='false')
+    start = time.monotonic()
+    proc = subprocess.run(['ansible-playbook', '-i', str(inventory), str(workdir / 'site.yml'),
+                           '--forks', str(forks), *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
+        raise SystemExit(f'benchmark_drift: ansible-playbook {" ".join(args)} failed')
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--distro', default='debian12')
+    parser.add_argument('--repeat', type=int, default=3)
+    parser.add_argument('--keep', action='store_true', help='leave the containers running')
+    args = parser.parse_args()
+
+    names = start_hosts(args.distro, max(SIZES))
+    try:
+        with tempfile.TemporaryDirectory(prefix='drift-bench-') as tmp:
+            workdir = Path(tmp)
+            (workdir / 'site.yml').write_text(PLAYBOOK.format(root=ROOT))
+            converge = playbook(workdir, names, forks=len(names))
+            print(f'converge of {len(names)} bare hosts: {converge:.1f} s')
+            results = {}
+            for size in SIZES:
+                times = [playbook(workdir, names[:size], '--check', '--diff', '-e', 'mlops_fail_on_drift=true',
+                                  forks=size) for _run in range(args.repeat)]
+                results[size] = {'median_s': round(statistics.median(times), 2), 'runs_s': [round(t, 2) for t in times]}
+                print(f'drift check of {size:2d} host(s), forks {size:2d}: median {results[size]["median_s"]:.2f} s '
+                      f'(runs: {", ".join(f"{t:.2f}" for t in times)})')
+    finally:
+        if not args.keep:
+            remove_hosts(names)
+    ratio = results[max(SIZES)]['median_s'] / results[min(SIZES)]['median_s']
+    print(f'10 hosts / 1 host: {ratio:.2f} (target: at most 1.5)')
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    record = {'distro': args.distro, 'cores': os.cpu_count(), 'converge_s': round(converge, 1),
+              'checks': results, 'ratio_10_to_1': round(ratio, 2)}
+    (RESULTS / f'drift-scaling-{stamp}.json').write_text(json.dumps(record, indent=2) + '\n')
+    sys.exit(0 if ratio <= 1.5 else 1)
+
+
+if __name__ == '__main__':
+    main()
