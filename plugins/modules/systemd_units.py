@@ -20,9 +20,25 @@ description:
     per unit.
   - The state of all units is read with one C(systemctl show) call. Units that must be enabled,
     disabled, stopped or started are then handled with one C(systemctl enable), C(systemctl disable),
-    C(systemctl stop) and C(systemctl start) call each, for all of them at once. Units with
-    O(units[].state=restarted) are restarted one at a time, in the order of O(units).
-  - Commands run without a shell and with C(LC_ALL=C).
+    C(systemctl stop) and C(systemctl start) call each, for all of them at once. Units that must be
+    restarted are restarted one at a time, in the order of O(units).
+  - B(Restarts are decided from the host, not from the run.) A running unit with O(units[].state=started)
+    is restarted when any of its inputs was modified after its main process started, whatever changed
+    it (an earlier run that failed before its restart, a run limited by tags, a person). Its inputs are
+    its unit file and drop-ins and its C(EnvironmentFile=) files as systemd reports them (always), the
+    paths in O(units[].inputs) and O(units[].secure_inputs), and the files dpkg rewrites when a package in
+    O(units[].packages) is installed or upgraded (C(/var/lib/dpkg/info/<name>.list)).
+  - A running unit is also restarted when one of its processes listens on a TCP address that
+    O(units[].listen) does not allow, for example after a person restarted it with another setting.
+  - Every restart carries its reasons (RV(units[].restart_reasons)). A restart whose inputs were changed by
+    this run (O(changed_paths), O(changed_packages)) follows from that change; one found on the host alone is
+    a pending restart (RV(units[].restart_pending)), which a check reports as drift.
+  - The start time is systemd's C(ExecMainStartTimestampMonotonic) (C(ActiveEnterTimestampMonotonic) for
+    units without a main process) converted to wall-clock time; an input counts as modified after it when its
+    modification time (of a symbolic link itself and of its target) is later. Tools that keep an old
+    modification time when they replace a file (C(cp -p), C(rsync -t)) escape this; files a role manages are
+    rewritten with a new one by the role's own run.
+  - Commands run without a shell and with C(LC_ALL=C). Files and C(/proc) are read directly.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -53,12 +69,19 @@ options:
             C(.service) appended, as C(systemctl) does; V(jupyterhub) and V(jupyterhub.service)
             are the same unit.
           - Only letters, digits and C(:), C(_), C(.), C(\), C(@) and C(-) are allowed, and the
-            name must not start with C(-) or C(.). Glob patterns and paths are not accepted.
+            name must not start with C(-) or C(.). Paths are not accepted.
+          - A name with C(*) is a pattern for units that something else starts, such as the transient units
+            of JupyterHub's SystemdSpawner (V(jupyter-*-singleuser.service)). It matches the units systemd has
+            loaded (C(systemctl list-units --all)); each running match is checked for restarts like any unit,
+            and none is ever started, stopped, enabled or disabled. A pattern needs O(units[].state=started)
+            and O(units[].enabled=false).
         type: str
         required: true
       state:
         description:
-          - V(started) starts the unit unless it is active, activating, reloading or refreshing.
+          - V(started) starts the unit unless it is active, activating, reloading or refreshing, and
+            restarts an active unit whose inputs changed after it started or whose listeners are not
+            allowed (see the description).
           - V(stopped) stops the unit if it is active, activating, reloading, refreshing or
             deactivating.
           - V(restarted) always restarts the unit (and starts it when it is not running), and
@@ -77,17 +100,101 @@ options:
             any other unit file state is left alone.
         type: bool
         default: true
+      inputs:
+        description:
+          - Absolute paths of what the service reads at start - configuration files, certificates, keys,
+            directories (a directory's own modification time changes when entries are added, removed or
+            renamed in it), links (for example a Python environment's stable link).
+          - A path with C(*), C(?) or C([) is a glob pattern; every match is an input.
+          - Paths that do not exist are ignored.
+          - The unit file, its drop-ins and its environment files are inputs without being listed.
+        type: list
+        elements: path
+        default: []
+        version_added: 0.6.0
+      secure_inputs:
+        description:
+          - Inputs, as O(units[].inputs), that hold security settings (listen addresses, security types,
+            certificates); their change restarts the unit even when O(units[].when_busy=defer) would defer it.
+        type: list
+        elements: path
+        default: []
+        version_added: 0.6.0
+      packages:
+        description:
+          - Debian packages the service runs from; installing or upgrading one after the unit started
+            restarts it.
+        type: list
+        elements: str
+        default: []
+        version_added: 0.6.0
+      listen:
+        description:
+          - The local IP addresses the unit's processes may listen on for TCP connections; a listener on any
+            other address restarts the unit (and is a security matter, never deferred).
+          - V(0.0.0.0) allows every IPv4 address and V(::) every IPv6 address.
+          - The processes are those of the unit's control group, their sockets read from C(/proc).
+          - Not checked when omitted.
+        type: list
+        elements: str
+        version_added: 0.6.0
+      busy_ports:
+        description:
+          - Local TCP ports whose established connections are clients of this unit (for example a VNC
+            server's port); the unit is busy while one is connected. Used with O(units[].when_busy).
+          - Empty, with O(units[].when_busy=defer), the ports the unit's own processes listen on (for a server
+            on a port chosen at start, such as a Jupyter server).
+        type: list
+        elements: int
+        default: []
+        version_added: 0.6.0
+      when_busy:
+        description:
+          - What to do with a restart due while the unit is busy (see O(units[].busy_ports)).
+          - V(restart) restarts it all the same.
+          - V(defer) leaves it running and reports the restart as pending (RV(units[].restart_deferred));
+            a check reports it as a change, a run as a warning. Restarts for a forbidden listener or a
+            changed O(units[].secure_inputs) are never deferred.
+        type: str
+        choices: [restart, defer]
+        default: restart
+        version_added: 0.6.0
+  changed_paths:
+    description:
+      - Paths this run changed, or in check mode would change (for example RV(mlops.hosts.config_files#module:changed_paths)).
+      - A unit with one of them among its inputs is restarted; in check mode this is how a restart that
+        follows from a change of the same run is known before the file is written.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.6.0
+  changed_packages:
+    description:
+      - Debian packages this run installed or upgraded, or in check mode would; units that list them in
+        O(units[].packages) are restarted.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.6.0
   daemon_reload:
     description:
       - Run C(systemctl daemon-reload) before anything else, so that systemd reads new or changed
         unit files.
+      - Without it the module reloads all the same when a listed unit reports C(NeedDaemonReload=yes)
+        (its unit file or a drop-in changed on disk since systemd loaded it), or when a unit file or drop-in
+        of a listed unit is in O(changed_paths).
       - As with M(ansible.builtin.systemd_service), the reload itself does not count as a change.
-      - Not run in check mode.
+      - Not run in check mode; there a unit that needs a reload is reported as a pending restart.
     type: bool
     default: false
 notes:
   - Changes are made in this order - daemon-reload, enable, disable, stop, start, restarts one
     unit at a time in list order.
+  - Without a change of its own, a pending restart deferred by O(units[].when_busy=defer) is reported in
+    check mode as a change (the host differs from what is declared) and in a run as a warning (nothing was
+    done).
+  - CLOCK_MONOTONIC stops while a host is suspended; a file changed between a start and a suspend of the
+    host may then be missed. Servers are rarely suspended.
   - C(systemctl start) and C(systemctl restart) return when systemd has finished the start job;
     the module does not wait any longer for a service to be ready.
   - A unit that is not found fails when it has to be started, restarted or enabled. In check mode
@@ -120,6 +227,24 @@ EXAMPLES = r"""
         state: restarted
       - name: jupyterhub.service
         state: restarted
+
+- name: chrony runs, restarted whenever its configuration or package is newer than the daemon
+  mlops.hosts.systemd_units:
+    units:
+      - name: chrony
+        inputs: [/etc/chrony/chrony.conf, /etc/default/chrony]
+        packages: [chrony]
+    changed_paths: "{{ chrony_config.changed_paths }}"
+
+- name: A VNC server listens on loopback only and is not restarted under a connected user
+  mlops.hosts.systemd_units:
+    units:
+      - name: vncserver@:1
+        inputs: [/usr/local/lib/mlops/session.sh]
+        secure_inputs: [/etc/tigervnc/vncserver-config-mandatory]
+        listen: [127.0.0.1, "::1"]
+        busy_ports: [5901]
+        when_busy: defer
 
 - name: Spark master and history server run, the worker is off on this node
   mlops.hosts.systemd_units:
@@ -174,6 +299,28 @@ units:
         - Empty for a unit that is not found.
       type: str
       sample: disabled
+    restart_reasons:
+      description:
+        - Why the unit was (or would be, or is due to be) restarted, one sentence each; empty when it was not.
+      type: list
+      elements: str
+      sample: ["/etc/chrony/chrony.conf was modified after chrony.service started (22:10:03 > 22:01:00 UTC)"]
+    restart_pending:
+      description:
+        - Whether a restart was due from the host's state alone (not from a change of this run), that is
+          drift that an earlier run or a person left behind.
+      type: bool
+      sample: true
+    restart_deferred:
+      description:
+        - Whether a due restart was left for later because the unit is busy (O(units[].when_busy=defer)).
+      type: bool
+      sample: false
+    started_at:
+      description:
+        - When the unit's main process started (UTC, ISO 8601), read before any change; empty when it is not running.
+      type: str
+      sample: "2026-11-29T22:01:00.123456+00:00"
   sample:
     - name: jupyterhub-proxy.service
       changed: false
@@ -182,6 +329,10 @@ units:
       active_state: active
       sub_state: running
       unit_file_state: enabled
+      restart_reasons: []
+      restart_pending: false
+      restart_deferred: false
+      started_at: "2026-11-29T22:01:00.123456+00:00"
     - name: jupyterhub.service
       changed: true
       actions: [enable, start]
@@ -189,21 +340,33 @@ units:
       active_state: inactive
       sub_state: dead
       unit_file_state: disabled
+      restart_reasons: []
+      restart_pending: false
+      restart_deferred: false
+      started_at: ""
 """
 
+import datetime
+import fnmatch
+import glob
 import re
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlops.hosts.plugins.module_utils import _unit_state
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
 
 # Unit types systemd knows; a name ending in another suffix gets .service appended, as systemctl does.
 _UNIT_TYPES = ('service', 'socket', 'device', 'mount', 'automount', 'swap', 'target', 'path',
                'timer', 'slice', 'scope')
-# The characters systemd allows in unit names; no leading '-' (an option) or '.'.
-_NAME_RE = re.compile(r'^[A-Za-z0-9:_\\@][A-Za-z0-9:_.\\@-]*$')
+# The characters systemd allows in unit names; no leading '-' (an option) or '.'; '*' only in patterns.
+_NAME_RE = re.compile(r'^[A-Za-z0-9:_\\@*][A-Za-z0-9:_.\\@*-]*$')
 _NAME_MAX = 255
 
-_PROPERTIES = ('Id', 'Names', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState')
+_PROPERTIES = ('Id', 'Names', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState',
+               'NeedDaemonReload', 'FragmentPath', 'DropInPaths', 'EnvironmentFiles',
+               'ExecMainStartTimestampMonotonic', 'ActiveEnterTimestampMonotonic', 'MainPID', 'ControlGroup')
+# Properties systemctl show prints once per value.
+_REPEATED = frozenset(['EnvironmentFiles'])
 
 # UnitFileState values for which systemctl is-enabled succeeds: nothing to enable.
 _ENABLED_STATES = frozenset(['enabled', 'enabled-runtime', 'static', 'indirect', 'generated', 'transient', 'alias'])
@@ -213,6 +376,7 @@ _ENABLEABLE_STATES = frozenset(['disabled', 'linked', 'linked-runtime'])
 _RUNNING_STATES = frozenset(['active', 'activating', 'reloading', 'refreshing'])
 _STOPPABLE_STATES = _RUNNING_STATES | frozenset(['deactivating'])
 _PAST = dict(enable='enabled', start='started', restart='restarted')
+_GLOB_CHARS = re.compile(r'[*?[]')
 
 
 def _normalise(name):
@@ -223,7 +387,10 @@ def _normalise(name):
 
 
 def _parse_show(output):
-    """Blocks of KEY=VALUE lines separated by empty lines, as dicts, in the order printed."""
+    """Blocks of KEY=VALUE lines separated by empty lines, as dicts, in the order printed.
+
+    Properties in _REPEATED, which systemctl prints once per value, become lists.
+    """
     blocks = []
     current = None
     for line in output.splitlines():
@@ -235,8 +402,30 @@ def _parse_show(output):
             blocks.append(current)
         key, sep, value = line.partition('=')
         if sep:
-            current[key] = value.strip()
+            if key in _REPEATED:
+                current.setdefault(key, []).append(value.strip())
+            else:
+                current[key] = value.strip()
     return blocks
+
+
+def _environment_files(values):
+    """Paths of `EnvironmentFiles=/etc/default/x (ignore_errors=yes)` values."""
+    return [value.split(' (', 1)[0].lstrip('-') for value in values or [] if value]
+
+
+def _expand(paths):
+    """Paths with glob patterns replaced by their matches, in order, each once."""
+    found = []
+    for path in paths:
+        for match in (sorted(glob.glob(path)) if _GLOB_CHARS.search(path) else [path]):
+            if match not in found:
+                found.append(match)
+    return found
+
+
+def _clock(ns):
+    return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc)
 
 
 class SystemdUnits:
@@ -246,8 +435,11 @@ class SystemdUnits:
         self.module = module
         self.units = module.params['units']
         self.daemon_reload = module.params['daemon_reload']
+        self.changed_paths = set(module.params['changed_paths'])
+        self.changed_packages = set(module.params['changed_packages'])
         self._systemctl = None
         self._ran_commands = False
+        self.warnings = []
 
     @property
     def systemctl(self):
@@ -270,12 +462,50 @@ class SystemdUnits:
                     % name)
                 continue
             normalised = _normalise(name)
+            if '*' in name and (unit['state'] != 'started' or unit['enabled']):
+                errors.append("unit pattern '%s' needs state=started and enabled=false: the units it matches are "
+                              "started by something else and only restarted here" % name)
+                continue
             if normalised in seen:
                 errors.append("unit '%s' is listed more than once" % normalised)
                 continue
             seen.add(normalised)
-            items.append(dict(name=normalised, state=unit['state'], enabled=unit['enabled']))
+            for key in ('inputs', 'secure_inputs'):
+                for path in unit[key]:
+                    if not path.startswith('/'):
+                        errors.append("unit '%s': %s entry '%s' is not an absolute path" % (normalised, key, path))
+            for address in unit['listen'] or []:
+                try:
+                    _unit_state.address_allowed(address, [])
+                except ValueError:
+                    errors.append("unit '%s': listen entry '%s' is not an IP address" % (normalised, address))
+            for port in unit['busy_ports']:
+                if not 0 < port < 65536:
+                    errors.append("unit '%s': busy_ports entry %d is not a TCP port (1-65535)" % (normalised, port))
+            item = dict(unit, name=normalised, restart_reasons=[], restart_pending=False, restart_deferred=False,
+                        started_at='', pattern='*' in name)
+            items.append(item)
         return items, errors
+
+    def _expand_patterns(self, items):
+        """items with each pattern replaced by the loaded units it matches (none: gone from the list)."""
+        patterns = [item for item in items if item['pattern']]
+        if not patterns:
+            return items
+        argv = [self.systemctl, 'list-units', '--all', '--plain', '--no-legend', '--full', '--no-pager']
+        out = self._run(argv + [item['name'] for item in patterns])
+        loaded = [line.split()[0] for line in out.splitlines() if line.strip()]
+        listed = set(item['name'] for item in items if not item['pattern'])
+        expanded = []
+        for item in items:
+            if not item['pattern']:
+                expanded.append(item)
+                continue
+            for name in loaded:
+                if fnmatch.fnmatchcase(name, item['name']) and name not in listed:
+                    listed.add(name)
+                    expanded.append(dict(item, name=name))
+        return expanded
 
     # Commands.
 
@@ -327,6 +557,76 @@ class SystemdUnits:
             item['active_state'] = block.get('ActiveState', '')
             item['sub_state'] = block.get('SubState', '')
             item['unit_file_state'] = block.get('UnitFileState', '')
+            item['show'] = block
+
+    @staticmethod
+    def _unit_files(item):
+        block = item['show']
+        files = [block.get('FragmentPath', '')] + block.get('DropInPaths', '').split()
+        return [f for f in files if f]
+
+    def _needs_reload(self, items):
+        """Whether systemd must reload before the units' states mean what is on disk."""
+        for item in items:
+            if item['show'].get('NeedDaemonReload') == 'yes':
+                return True
+            if self.changed_paths.intersection(self._unit_files(item)):
+                return True
+        return False
+
+    # Restart reasons read from the host.
+
+    def _restart_reasons(self, item):
+        """(reasons, pending, secure): why a running unit needs a restart.
+
+        pending is true when a reason was found on the host alone (not a change of this run), secure when a
+        reason may not be deferred (a forbidden listener, a changed secure input).
+        """
+        block = item['show']
+        reasons = []
+        pending = secure = False
+        label = item['name']
+
+        plain = _expand(self._unit_files(item) + _environment_files(block.get('EnvironmentFiles')) + item['inputs'])
+        secure_paths = _expand(item['secure_inputs'])
+        packages = {}
+        for package in item['packages']:
+            list_file = _unit_state.package_list_file(package)
+            if list_file:
+                packages[list_file] = package
+
+        for path in sorted(self.changed_paths.intersection(plain + secure_paths)):
+            reasons.append('%s changed by this run' % path)
+            secure = secure or path in secure_paths
+        for package in sorted(self.changed_packages.intersection(item['packages'])):
+            reasons.append('package %s installed or upgraded by this run' % package)
+
+        if block.get('NeedDaemonReload') == 'yes' and self.module.check_mode:
+            reasons.append('the unit file or a drop-in of %s changed on disk and systemd has not reloaded it' % label)
+            pending = True
+
+        start = _unit_state.start_realtime_ns(
+            block.get('ExecMainStartTimestampMonotonic') or block.get('ActiveEnterTimestampMonotonic') or 0)
+        if start is not None:
+            item['started_at'] = _clock(start).isoformat()
+            for path in _unit_state.inputs_newer_than(plain + secure_paths + list(packages), start):
+                if path in self.changed_paths:
+                    continue
+                what = 'package %s was installed or upgraded' % packages[path] if path in packages else path + ' was modified'
+                reasons.append('%s after %s started (%s > %s)' % (
+                    what, label, _clock(_unit_state.modified_ns(path)).strftime('%Y-%m-%d %H:%M:%S'),
+                    _clock(start).strftime('%H:%M:%S UTC')))
+                pending = True
+                secure = secure or path in secure_paths
+
+        if item['listen'] is not None:
+            pids = _unit_state.unit_pids(block.get('ControlGroup', ''), block.get('MainPID', '0'))
+            for address, port in _unit_state.listeners(pids):
+                if not _unit_state.address_allowed(address, item['listen']):
+                    reasons.append('%s listens on %s port %d; its settings allow only %s' % (
+                        label, address, port, ', '.join(item['listen']) or 'no listener'))
+                    pending = secure = True
+        return reasons, pending, secure
 
     # Planning.
 
@@ -336,6 +636,13 @@ class SystemdUnits:
         load_state = item['load_state']
         unit_file_state = item['unit_file_state']
         actions = []
+
+        if item['pattern']:
+            # Matches of a pattern are only ever restarted; what started them owns the rest.
+            if item['active_state'] == 'active' and load_state == 'loaded':
+                self._plan_restart(item, actions)
+            item['actions'] = actions
+            return
 
         if item['enabled']:
             if load_state != 'loaded' or unit_file_state in _ENABLEABLE_STATES:
@@ -350,11 +657,31 @@ class SystemdUnits:
         elif item['state'] == 'started':
             if item['active_state'] not in _RUNNING_STATES:
                 actions.append('start')
+            elif item['active_state'] == 'active' and load_state == 'loaded':
+                self._plan_restart(item, actions)
         elif item['active_state'] in _STOPPABLE_STATES:
             actions.append('stop')
 
         item['actions'] = actions
         self._check_loaded(item, errors)
+
+    def _plan_restart(self, item, actions):
+        reasons, pending, secure = self._restart_reasons(item)
+        if not reasons:
+            return
+        item['restart_reasons'] = reasons
+        item['restart_pending'] = pending
+        if item['when_busy'] == 'defer' and not secure:
+            ports = item['busy_ports'] or [port for dummy, port in _unit_state.listeners(
+                _unit_state.unit_pids(item['show'].get('ControlGroup', ''), item['show'].get('MainPID', '0')))]
+            clients = _unit_state.connected_clients(ports) if ports else 0
+            if clients:
+                item['restart_deferred'] = True
+                self.warnings.append(
+                    '%s has a restart due but %d client(s) are connected, so it was left running '
+                    '(when_busy=defer): %s' % (item['name'], clients, '; '.join(reasons)))
+                return
+        actions.append('restart')
 
     def _check_loaded(self, item, errors):
         """Add an error when the unit must be enabled, started or restarted but is not loaded."""
@@ -380,8 +707,9 @@ class SystemdUnits:
     # Reporting.
 
     @staticmethod
-    def _describe(enabled, active):
-        return 'enabled=%s\nactive=%s\n' % (enabled, active)
+    def _describe(enabled, active, reasons=()):
+        text = 'enabled=%s\nactive=%s\n' % (enabled, active)
+        return text + ''.join('restart: %s\n' % reason for reason in reasons)
 
     def _diff(self, item):
         actions = item['actions']
@@ -399,23 +727,33 @@ class SystemdUnits:
             active_after = 'inactive'
         elif 'restart' in actions:
             active_after = 'active (restarted)'
+        elif item['restart_deferred']:
+            active_after = 'active (restart deferred: clients connected)'
         return dict(
             before_header='unit %s' % item['name'],
             after_header='unit %s' % item['name'],
             before=self._describe(enabled_before, item['active_state']),
-            after=self._describe(enabled_after, active_after),
+            after=self._describe(enabled_after, active_after, item['restart_reasons']),
         )
+
+    def _changed(self, item):
+        # A deferred restart leaves the host as it is: a check reports it, a run only warns.
+        return bool(item['actions']) or (item['restart_deferred'] and self.module.check_mode)
 
     def run(self):
         items, errors = self._validate()
         if errors:
             self.module.fail_json(msg='; '.join(errors), errors=errors)
 
-        if self.daemon_reload and not self.module.check_mode:
+        reload = self.daemon_reload and not self.module.check_mode
+        if reload:
             self._run([self.systemctl, 'daemon-reload'])
-
+        items = self._expand_patterns(items)
         if items:
             self._read_states(items)
+            if not reload and not self.module.check_mode and self._needs_reload(items):
+                self._run([self.systemctl, 'daemon-reload'])
+                self._read_states(items)
         for item in items:
             self._plan(item, errors)
         if errors:
@@ -430,18 +768,24 @@ class SystemdUnits:
             for name in names('restart'):
                 self._change('restart', [name])
 
-        changed_items = [i for i in items if i['actions']]
+        changed_items = [i for i in items if self._changed(i)]
+        for warning in self.warnings:
+            self.module.warn(warning)
         result = dict(
             changed=bool(changed_items),
             units=[
                 dict(
                     name=i['name'],
-                    changed=bool(i['actions']),
+                    changed=self._changed(i),
                     actions=i['actions'],
                     load_state=i['load_state'],
                     active_state=i['active_state'],
                     sub_state=i['sub_state'],
                     unit_file_state=i['unit_file_state'],
+                    restart_reasons=i['restart_reasons'],
+                    restart_pending=i['restart_pending'],
+                    restart_deferred=i['restart_deferred'],
+                    started_at=i['started_at'],
                 )
                 for i in items
             ],
@@ -462,8 +806,16 @@ def main():
                     name=dict(type='str', required=True),
                     state=dict(type='str', choices=['started', 'stopped', 'restarted'], default='started'),
                     enabled=dict(type='bool', default=True),
+                    inputs=dict(type='list', elements='path', default=[]),
+                    secure_inputs=dict(type='list', elements='path', default=[]),
+                    packages=dict(type='list', elements='str', default=[]),
+                    listen=dict(type='list', elements='str'),
+                    busy_ports=dict(type='list', elements='int', default=[]),
+                    when_busy=dict(type='str', choices=['restart', 'defer'], default='restart'),
                 ),
             ),
+            changed_paths=dict(type='list', elements='str', default=[]),
+            changed_packages=dict(type='list', elements='str', default=[]),
             daemon_reload=dict(type='bool', default=False),
         ),
         supports_check_mode=True,

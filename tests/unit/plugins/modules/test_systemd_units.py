@@ -4,13 +4,20 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import systemd_units
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
 
 SYSTEMCTL = '/usr/bin/systemctl'
-SHOW = [SYSTEMCTL, 'show', '--no-pager', '--property=Id,Names,LoadState,ActiveState,SubState,UnitFileState']
+SHOW = [SYSTEMCTL, 'show', '--no-pager',
+        '--property=Id,Names,LoadState,ActiveState,SubState,UnitFileState,NeedDaemonReload,FragmentPath,'
+        'DropInPaths,EnvironmentFiles,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,MainPID,'
+        'ControlGroup']
+# What every unit of a result reports beside its state when no restart was due.
+NO_RESTART = {'restart_reasons': [], 'restart_pending': False, 'restart_deferred': False, 'started_at': ''}
 
 # What `systemctl show --property=Id,Names,LoadState,ActiveState,SubState,UnitFileState UNIT` prints
 # for one unit on Debian 12 (systemd 252), properties in systemd's order, not the order asked for.
@@ -73,13 +80,15 @@ class FakeSystemd(FakeCommands):
     def __init__(self):
         super().__init__()
         self.units = {}  # unit name -> key of BLOCKS
+        self.extra = {}  # unit name -> further KEY=VALUE lines of its block
         self.results = {}  # systemctl verb -> (rc, stdout, stderr)
 
-    def add(self, name, kind):
+    def add(self, name, kind, **extra):
         self.units[name] = kind
+        self.extra[name] = ''.join('%s=%s\n' % item for item in extra.items())
 
     def show(self, names):
-        blocks = [BLOCKS[self.units.get(name, 'not-found')] % (name, name) for name in names]
+        blocks = [BLOCKS[self.units.get(name, 'not-found')] % (name, name) + self.extra.get(name, '') for name in names]
         return '\n'.join(blocks)
 
     def get_bin_path(self, module, arg, required=False, opt_dirs=None):
@@ -139,6 +148,7 @@ def test_no_change_runs_only_show(systemd):
     assert result['units'][0] == {
         'name': 'jupyterhub-proxy.service', 'changed': False, 'actions': [],
         'load_state': 'loaded', 'active_state': 'active', 'sub_state': 'running', 'unit_file_state': 'enabled',
+        **NO_RESTART,
     }
     assert result['units'][2]['unit_file_state'] == 'static'
 
@@ -259,6 +269,7 @@ def test_not_found_in_check_mode_would_be_enabled_and_started(systemd):
     assert result['units'][1] == {
         'name': 'jupyterhub.service', 'changed': True, 'actions': ['enable', 'start'],
         'load_state': 'not-found', 'active_state': 'inactive', 'sub_state': 'dead', 'unit_file_state': '',
+        **NO_RESTART,
     }
     assert result['diff'][0]['before'] == 'enabled=not-found\nactive=inactive\n'
     assert result['diff'][0]['after'] == 'enabled=enabled\nactive=active\n'
@@ -379,7 +390,7 @@ def test_duplicate_names_fail(systemd):
     assert systemd.commands == []
 
 
-@pytest.mark.parametrize('name', ['', 'jupyter hub', '/etc/systemd/system/jupyterhub.service', '--now', 'spark-*'])
+@pytest.mark.parametrize('name', ['', 'jupyter hub', '/etc/systemd/system/jupyterhub.service', '--now', 'spark-?'])
 def test_invalid_names_fail(systemd, name):
     result = run_fail({'units': [{'name': name}]})
 
@@ -438,3 +449,363 @@ def test_unexpected_show_output_fails(systemd):
     result = run_fail({'units': [{'name': 'a'}, {'name': 'b'}]})
 
     assert 'systemctl show printed 1 units for the 2 requested' in result['msg']
+
+
+# ---------------------------------------------------------------- restarts read from the host
+
+# The fake units started at this wall-clock second; start_realtime_ns is replaced by the identity on
+# microseconds so that a block's ExecMainStartTimestampMonotonic is its start in wall-clock microseconds.
+STARTED = 1_700_000_000
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    monkeypatch.setattr(systemd_units._unit_state, 'start_realtime_ns',
+                        lambda us, *a: int(us) * 1000 if int(us) else None)
+
+
+def started(**extra):
+    return dict(ExecMainStartTimestampMonotonic=STARTED * 1_000_000, **extra)
+
+
+def write(path, seconds_after_start, text='x'):
+    path.write_text(text)
+    stamp = STARTED + seconds_after_start
+    os.utime(path, (stamp, stamp))
+    return str(path)
+
+
+def test_input_modified_after_start_is_a_pending_restart(systemd, clock, tmp_path):
+    conf = write(tmp_path / 'chrony.conf', 30)
+    older = write(tmp_path / 'default', -30)
+    systemd.add('chrony.service', 'running', **started())
+
+    result = run({'units': [{'name': 'chrony', 'inputs': [conf, older, str(tmp_path / 'missing')]}]})
+
+    assert systemd.commands[1:] == [[SYSTEMCTL, 'restart', 'chrony.service']]
+    unit = result['units'][0]
+    assert unit['actions'] == ['restart'] and unit['changed'] is True
+    assert unit['restart_pending'] is True
+    assert len(unit['restart_reasons']) == 1
+    assert unit['restart_reasons'][0].startswith('%s was modified after chrony.service started' % conf)
+    assert unit['started_at'].startswith('2023-11-14T22:13:20')
+
+
+def test_inputs_older_than_start_need_nothing(systemd, clock, tmp_path):
+    conf = write(tmp_path / 'chrony.conf', -1)
+    systemd.add('chrony.service', 'running', **started(FragmentPath=conf))
+
+    result = run({'units': [{'name': 'chrony', 'inputs': [conf]}]}, check_mode=True)
+
+    assert result['changed'] is False
+    assert result['units'][0]['restart_reasons'] == []
+
+
+def test_check_mode_reports_a_pending_restart_without_running_it(systemd, clock, tmp_path):
+    conf = write(tmp_path / 'jupyterhub_config.py', 5)
+    systemd.add('jupyterhub.service', 'running', **started())
+
+    result = run({'units': [{'name': 'jupyterhub', 'inputs': [conf]}]}, check_mode=True, diff=True)
+
+    assert systemd.commands == [SHOW + ['jupyterhub.service']]
+    assert result['changed'] is True
+    assert result['units'][0]['restart_pending'] is True
+    assert 'restart: %s was modified after jupyterhub.service started' % conf in result['diff'][0]['after']
+
+
+def test_change_of_this_run_restarts_but_is_not_pending(systemd, clock, tmp_path):
+    conf = write(tmp_path / 'chrony.conf', 30)
+    systemd.add('chrony.service', 'running', **started())
+
+    result = run({'units': [{'name': 'chrony', 'inputs': [conf]}], 'changed_paths': [conf]})
+
+    unit = result['units'][0]
+    assert unit['actions'] == ['restart']
+    assert unit['restart_pending'] is False
+    assert unit['restart_reasons'] == ['%s changed by this run' % conf]
+
+
+def test_change_of_this_run_in_check_mode_restarts_before_the_file_is_written(systemd, clock, tmp_path):
+    conf = write(tmp_path / 'chrony.conf', -30)
+    systemd.add('chrony.service', 'running', **started())
+
+    result = run({'units': [{'name': 'chrony', 'inputs': [conf]}], 'changed_paths': [conf]}, check_mode=True)
+
+    assert result['units'][0]['actions'] == ['restart']
+    assert result['units'][0]['restart_pending'] is False
+
+
+def test_unit_file_drop_ins_and_environment_files_are_inputs_without_being_listed(systemd, clock, tmp_path):
+    unit_file = write(tmp_path / 'hub.service', -10)
+    drop_in = write(tmp_path / 'limits.conf', 10)
+    env = write(tmp_path / 'proxy.env', 20)
+    systemd.add('jupyterhub.service', 'running', **started(
+        FragmentPath=unit_file, DropInPaths=drop_in, EnvironmentFiles='%s (ignore_errors=no)' % env))
+
+    result = run({'units': [{'name': 'jupyterhub'}]}, check_mode=True)
+
+    reasons = result['units'][0]['restart_reasons']
+    assert [r.split(' ')[0] for r in reasons] == [drop_in, env]
+
+
+def test_glob_inputs_match_every_path(systemd, clock, tmp_path):
+    (tmp_path / 'lib' / 'python3.11').mkdir(parents=True)
+    site = tmp_path / 'lib' / 'python3.11' / 'site-packages'
+    site.mkdir()
+    os.utime(site, (STARTED + 60, STARTED + 60))
+    systemd.add('jupyterhub.service', 'running', **started())
+
+    result = run({'units': [{'name': 'jupyterhub', 'inputs': [str(tmp_path / 'lib' / 'python3*' / 'site-packages')]}]},
+                 check_mode=True)
+
+    assert result['units'][0]['restart_reasons'][0].startswith(str(site) + ' was modified')
+
+
+def test_package_installed_after_start(systemd, clock, tmp_path, monkeypatch):
+    info = tmp_path / 'info'
+    info.mkdir()
+    write(info / 'chrony.list', 100)
+    write(info / 'libfoo1:amd64.list', -100)
+    monkeypatch.setattr(systemd_units._unit_state, 'DPKG_INFO', str(info))
+    monkeypatch.setattr(systemd_units._unit_state.package_list_file, '__defaults__', (str(info),))
+    systemd.add('chrony.service', 'running', **started())
+
+    result = run({'units': [{'name': 'chrony', 'packages': ['chrony', 'libfoo1', 'not-installed']}]}, check_mode=True)
+
+    assert len(result['units'][0]['restart_reasons']) == 1
+    assert result['units'][0]['restart_reasons'][0].startswith('package chrony was installed or upgraded after')
+
+
+def test_package_changed_by_this_run(systemd, clock):
+    systemd.add('chrony.service', 'running', **started())
+
+    result = run({'units': [{'name': 'chrony', 'packages': ['chrony']}], 'changed_packages': ['chrony', 'curl']},
+                 check_mode=True)
+
+    assert result['units'][0]['restart_reasons'] == ['package chrony installed or upgraded by this run']
+
+
+def test_need_daemon_reload_reloads_and_reads_again_in_a_run(systemd, clock):
+    systemd.add('chrony.service', 'running', **started(NeedDaemonReload='yes'))
+
+    result = run({'units': [{'name': 'chrony'}]})
+
+    assert [c[1] for c in systemd.commands] == ['show', 'daemon-reload', 'show']
+    assert result['changed'] is False
+
+
+def test_need_daemon_reload_is_a_pending_restart_in_check_mode(systemd, clock):
+    systemd.add('chrony.service', 'running', **started(NeedDaemonReload='yes'))
+
+    result = run({'units': [{'name': 'chrony'}]}, check_mode=True)
+
+    assert systemd.commands == [SHOW + ['chrony.service']]
+    assert result['units'][0]['restart_pending'] is True
+    assert 'systemd has not reloaded it' in result['units'][0]['restart_reasons'][0]
+
+
+def test_unit_file_changed_by_this_run_reloads(systemd, clock, tmp_path):
+    unit_file = write(tmp_path / 'chrony.service', -5)
+    systemd.add('chrony.service', 'running', **started(FragmentPath=unit_file))
+
+    run({'units': [{'name': 'chrony'}], 'changed_paths': [unit_file]})
+
+    assert [c[1] for c in systemd.commands] == ['show', 'daemon-reload', 'show', 'restart']
+
+
+def test_stopped_unit_is_started_not_restarted(systemd, clock, tmp_path):
+    conf = write(tmp_path / 'chrony.conf', 30)
+    systemd.add('chrony.service', 'failed', **started())
+
+    result = run({'units': [{'name': 'chrony', 'inputs': [conf]}]})
+
+    assert result['units'][0]['actions'] == ['start']
+    assert result['units'][0]['restart_reasons'] == []
+
+
+# /proc/net/tcp as the kernel prints it: a VNC server on 0.0.0.0:5901 and 127.0.0.1:5901 (inodes 101, 102),
+# another process's listener on 0.0.0.0:22 (inode 900) and a client connected to 127.0.0.1:5901.
+PROC_NET_TCP = (
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n'
+    '   0: 00000000:170D 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 101 1 0 100 0 0 10 0\n'
+    '   1: 0100007F:170D 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 102 1 0 100 0 0 10 0\n'
+    '   2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 900 1 0 100 0 0 10 0\n'
+    '   3: 0100007F:170D 0100007F:D431 01 00000000:00000000 00:00000000 00000000  1000        0 103 1 0 20 4 30 10 -1\n'
+)
+PROC_NET_TCP6 = (
+    '  sl  local_address                         remote_address                        st tx_queue rx_queue tr '
+    'tm->when retrnsmt   uid  timeout inode\n'
+    '   0: 00000000000000000000000001000000:170D 00000000000000000000000000000000:0000 0A 00000000:00000000 '
+    '00:00000000 00000000  1000        0 104 1 0 100 0 0 10 0\n'
+)
+
+
+@pytest.fixture
+def proc(tmp_path, monkeypatch):
+    """A fake /proc and /sys/fs/cgroup: vncserver@:1.service's control group holds PID 4242 with sockets 101, 102, 104."""
+    root = tmp_path / 'proc'
+    for pid in ('4242', 'self'):
+        (root / pid / 'net').mkdir(parents=True)
+        (root / pid / 'net' / 'tcp').write_text(PROC_NET_TCP)
+        (root / pid / 'net' / 'tcp6').write_text(PROC_NET_TCP6)
+    (root / '4242' / 'fd').mkdir()
+    for fd, inode in enumerate(('101', '102', '104')):
+        os.symlink('socket:[%s]' % inode, str(root / '4242' / 'fd' / str(fd + 3)))
+    os.symlink('/dev/null', str(root / '4242' / 'fd' / '0'))
+    cgroup = tmp_path / 'cgroup'
+    unit_cg = cgroup / 'system.slice' / 'system-vncserver.slice' / 'vncserver@:1.service'
+    unit_cg.mkdir(parents=True)
+    (unit_cg / 'cgroup.procs').write_text('4242\n')
+    state = systemd_units._unit_state
+    monkeypatch.setattr(state, 'PROC', str(root))
+    for function in (state.tcp_rows, state.listeners, state.socket_inodes, state.connected_clients):
+        monkeypatch.setattr(function, '__defaults__', function.__defaults__[:-1] + (str(root),))
+    monkeypatch.setattr(state.unit_pids, '__defaults__', (0, str(cgroup), str(root)))
+    return root
+
+
+VNC_CG = '/system.slice/system-vncserver.slice/vncserver@:1.service'
+
+
+def test_listener_on_a_forbidden_address_restarts(systemd, clock, proc):
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'listen': ['127.0.0.1', '::1'],
+                             'busy_ports': [5901], 'when_busy': 'defer'}]})
+
+    unit = result['units'][0]
+    # A forbidden listener is a security matter: restarted although a client is connected.
+    assert unit['actions'] == ['restart']
+    assert unit['restart_pending'] is True
+    assert unit['restart_reasons'] == [
+        'vncserver@:1.service listens on 0.0.0.0 port 5901; its settings allow only 127.0.0.1, ::1']
+
+
+def test_allowed_listeners_need_nothing(systemd, clock, proc):
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'listen': ['0.0.0.0', '::1']}]}, check_mode=True)
+
+    assert result['changed'] is False
+
+
+def test_busy_unit_defers_a_plain_input_change(systemd, clock, proc, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: warnings.append(text))
+    session = write(tmp_path / 'session.sh', 10)
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+    unit = {'name': 'vncserver@:1', 'inputs': [session], 'busy_ports': [5901], 'when_busy': 'defer'}
+
+    ran = run({'units': [unit]})
+    checked = run({'units': [unit]}, check_mode=True)
+
+    assert [c[1] for c in systemd.commands] == ['show', 'show']
+    assert ran['changed'] is False and ran['units'][0]['restart_deferred'] is True
+    assert '1 client(s) are connected' in warnings[0]
+    assert checked['changed'] is True and checked['units'][0]['restart_deferred'] is True
+    assert checked['units'][0]['actions'] == []
+
+
+def test_busy_unit_still_restarts_for_a_secure_input(systemd, clock, proc, tmp_path):
+    config = write(tmp_path / 'vncserver-config-mandatory', 10)
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'secure_inputs': [config],
+                             'busy_ports': [5901], 'when_busy': 'defer'}]})
+
+    assert result['units'][0]['actions'] == ['restart']
+
+
+def test_idle_unit_is_restarted_under_defer(systemd, clock, proc, tmp_path):
+    session = write(tmp_path / 'session.sh', 10)
+    systemd.add('vncserver@:2.service', 'running', **started())
+
+    result = run({'units': [{'name': 'vncserver@:2', 'inputs': [session], 'busy_ports': [5902], 'when_busy': 'defer'}]})
+
+    assert result['units'][0]['actions'] == ['restart']
+
+
+@pytest.mark.parametrize('unit, message', [
+    ({'inputs': ['relative.conf']}, "inputs entry 'relative.conf' is not an absolute path"),
+    ({'listen': ['localhost']}, "listen entry 'localhost' is not an IP address"),
+    ({'busy_ports': [70000]}, 'busy_ports entry 70000 is not a TCP port'),
+])
+def test_bad_restart_settings_fail_before_anything_runs(systemd, unit, message):
+    result = run_fail({'units': [dict(name='a', **unit)]})
+
+    assert message in result['msg']
+    assert systemd.commands == []
+
+
+def test_monotonic_start_is_converted_with_the_clocks_of_now():
+    # Started 90 s of monotonic time ago: 90 s before the wall clock of now.
+    assert systemd_units._unit_state.start_realtime_ns(
+        10_000_000, now_realtime_ns=1_700_000_100 * 10**9, now_monotonic_ns=100 * 10**9) == 1_700_000_010 * 10**9
+    assert systemd_units._unit_state.start_realtime_ns('0') is None
+
+
+def test_proc_net_addresses_are_decoded():
+    rows = systemd_units._unit_state.parse_proc_net_tcp(PROC_NET_TCP) + \
+        systemd_units._unit_state.parse_proc_net_tcp(PROC_NET_TCP6)
+
+    assert [(r['local'], r['state']) for r in rows] == [
+        (('0.0.0.0', 5901), '0A'), (('127.0.0.1', 5901), '0A'), (('0.0.0.0', 22), '0A'),
+        (('127.0.0.1', 5901), '01'), (('::1', 5901), '0A')]
+    assert rows[3]['remote'] == ('127.0.0.1', 54321)
+
+
+# ---------------------------------------------------------------- patterns (units something else starts)
+
+LIST_UNITS = [SYSTEMCTL, 'list-units', '--all', '--plain', '--no-legend', '--full', '--no-pager']
+
+
+def test_pattern_checks_each_running_match_and_never_starts_any(systemd, clock, tmp_path):
+    config = write(tmp_path / 'jupyterhub_config.py', 10)
+    systemd.add('jupyter-alice-singleuser.service', 'running', **started())
+    systemd.add('jupyter-bob-singleuser.service', 'failed', **started())
+    systemd.results['list-units'] = (0, 'jupyter-alice-singleuser.service loaded active running /usr/bin/x\n'
+                                        'jupyter-bob-singleuser.service loaded failed failed /usr/bin/x\n', '')
+
+    result = run({'units': [{'name': 'jupyter-*-singleuser', 'enabled': False, 'inputs': [config]}]})
+
+    assert systemd.commands[0] == LIST_UNITS + ['jupyter-*-singleuser.service']
+    assert systemd.commands[1] == SHOW + ['jupyter-alice-singleuser.service', 'jupyter-bob-singleuser.service']
+    assert systemd.commands[2:] == [[SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service']]
+    assert [u['actions'] for u in result['units']] == [['restart'], []]
+
+
+def test_pattern_without_matches_is_no_change(systemd):
+    systemd.results['list-units'] = (0, '', '')
+
+    result = run({'units': [{'name': 'jupyter-*-singleuser', 'enabled': False}]}, check_mode=True)
+
+    assert result == {'changed': False, 'units': []}
+
+
+def test_pattern_must_not_be_started_or_enabled(systemd):
+    result = run_fail({'units': [{'name': 'jupyter-*-singleuser'}]})
+
+    assert "unit pattern 'jupyter-*-singleuser' needs state=started and enabled=false" in result['msg']
+    assert systemd.commands == []
+
+
+def test_busy_without_ports_uses_the_units_own_listeners(systemd, clock, proc, tmp_path):
+    config = write(tmp_path / 'jupyterhub_config.py', 10)
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'inputs': [config], 'when_busy': 'defer'}]}, check_mode=True)
+
+    assert result['units'][0]['restart_deferred'] is True
+
+
+def test_control_group_is_found_from_the_main_process_in_a_container(systemd, clock, proc):
+    # In a container sharing the host's cgroup namespace systemd names the group from its own root.
+    # The main process (vncsession, 4243) holds no socket; its child Xtigervnc (4242) listens.
+    (proc / '4243').mkdir()
+    (proc / '4243' / 'cgroup').write_text('0::' + VNC_CG + '\n')
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup='/not/as/the/kernel/names/it', MainPID='4243'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'listen': ['127.0.0.1']}]}, check_mode=True)
+
+    assert 'listens on 0.0.0.0 port 5901' in result['units'][0]['restart_reasons'][0]
+    assert 'listens on ::1 port 5901' in result['units'][0]['restart_reasons'][1]
