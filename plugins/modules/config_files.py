@@ -72,8 +72,13 @@ options:
             O(files[].link) are not allowed with it.
           - V(absent) removes a regular file or symbolic link. A directory at O(files[].path) fails the module;
             directories are never removed.
+          - V(attributes) sets only the owner, group and mode of an existing regular file and never reads or
+            writes its content; for secrets that are made on the host (by a service or a script) and must never
+            pass through Ansible. A missing file is left missing and is no change (whatever makes it has not run
+            yet); anything else than a regular file fails. O(files[].content) and O(files[].link) are not
+            allowed with it. Added in 0.6.0.
         type: str
-        choices: [present, absent, directory]
+        choices: [present, absent, directory, attributes]
         default: present
         version_added: 0.2.0
       owner:
@@ -301,6 +306,10 @@ class _Item:
         return self.state == 'directory'
 
     @property
+    def attributes_only(self):
+        return self.state == 'attributes'
+
+    @property
     def changed(self):
         return self.write or self.fix_attributes or self.relink or self.remove
 
@@ -368,8 +377,8 @@ class ConfigFiles:
             if key in seen:
                 self.fail('%s is listed twice: it is the same file as %s' % (item.label, seen[key].label))
             seen[key] = item
-            if item.is_dir and (item.content is not None or item.link is not None):
-                self.fail('%s: content and link are not allowed with state=directory' % item.label)
+            if (item.is_dir or item.attributes_only) and (item.content is not None or item.link is not None):
+                self.fail('%s: content and link are not allowed with state=%s' % (item.label, item.state))
             if item.state == 'present':
                 if item.content is not None and item.link is not None:
                     self.fail('%s: content and link are mutually exclusive' % item.label)
@@ -429,6 +438,9 @@ class ConfigFiles:
         if item.is_dir:
             self._plan_dir(item)
             return
+        if item.attributes_only:
+            self._plan_attributes(item)
+            return
         if item.kind == _DIRECTORY:
             self.fail('%s is a directory; directories are never replaced or removed' % item.label)
         if item.kind == _OTHER:
@@ -474,6 +486,15 @@ class ConfigFiles:
         else:
             item.fix_attributes = attributes_differ(item.stat, item.uid, item.gid, item.mode)
 
+    def _plan_attributes(self, item):
+        if item.kind == _ABSENT:
+            return
+        if item.kind != _FILE:
+            self.fail('%s is not a regular file; state=attributes sets the owner, group and mode of files only' % item.label)
+        item.uid, item.gid = resolve_owner(item.owner, item.group, self.module.check_mode,
+                                           lambda reason: self.fail('%s: %s' % (item.label, reason)))
+        item.fix_attributes = attributes_differ(item.stat, item.uid, item.gid, item.mode)
+
     def _plan_exclusive(self):
         keep = set(self._key(item.norm) for item in self.items)
         seen_dirs = set()
@@ -511,6 +532,8 @@ class ConfigFiles:
             self.diff.append(self._diff_entry(path, before, ''))
 
     def _item_diff(self, item):
+        if item.attributes_only:
+            return [attributes_diff(item.path, item.stat, item.owner, item.group, item.mode)]
         before = self._current_text(item)
         if item.remove:
             return [self._diff_entry(item.path, before, '')]
@@ -647,7 +670,7 @@ def main():
                     path=dict(type='str', required=True),
                     content=dict(type='str'),
                     link=dict(type='str'),
-                    state=dict(type='str', choices=['present', 'absent', 'directory'], default='present'),
+                    state=dict(type='str', choices=['present', 'absent', 'directory', 'attributes'], default='present'),
                     owner=dict(type='str', default='root'),
                     group=dict(type='str', default='root'),
                     mode=dict(type='str', default='0644'),

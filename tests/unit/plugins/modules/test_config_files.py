@@ -12,7 +12,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.mlops.hosts.plugins.modules import config_files
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_module, tree
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_in_mode, run_module, tree
 
 SECRET = 'db_password=hunter2-very-secret\n'
 
@@ -545,3 +545,61 @@ def test_directory_check_mode_creates_nothing(tmp_path):
     target = tmp_path / 'a' / 'b'
     result = run([_item(target, state='directory')], check=True)
     assert result['changed'] is True and not (tmp_path / 'a').exists()
+
+
+# ---------------------------------------------------------------- state=attributes (secrets made on the host)
+
+
+def test_attributes_only_fixes_mode_without_reading_content(tmp_path, monkeypatch):
+    secret = tmp_path / 'cookie_secret'
+    secret.write_text('s3cr3t-made-on-the-host\n')
+    os.chmod(str(secret), 0o644)
+    opened = []
+    real_open = open
+
+    def spy_open(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr('builtins.open', spy_open)
+    item = {'path': str(secret), 'state': 'attributes', 'owner': USER, 'group': GROUP, 'mode': '0600'}
+
+    checked = run_in_mode(config_files, {'files': [item]}, check_mode=True, diff=True)
+    assert checked['changed'] is True
+    assert checked['changed_paths'] == [str(secret)]
+    assert file_mode(str(secret)) == 0o644
+    assert 's3cr3t' not in repr(checked)
+    assert 'mode=0644' in checked['diff'][0]['before'] and 'mode=0600' in checked['diff'][0]['after']
+
+    ran = run_in_mode(config_files, {'files': [item]})
+    assert ran['changed'] is True
+    assert file_mode(str(secret)) == 0o600
+    assert secret.read_text() == 's3cr3t-made-on-the-host\n'
+    assert str(secret) not in opened
+
+    again = run_in_mode(config_files, {'files': [item]})
+    assert again['changed'] is False
+
+
+def test_attributes_only_missing_file_is_no_change(tmp_path):
+    result = run_in_mode(config_files, {'files': [{'path': str(tmp_path / 'not-made-yet'), 'state': 'attributes',
+                                                   'mode': '0600'}]})
+
+    assert result['changed'] is False
+    assert not (tmp_path / 'not-made-yet').exists()
+
+
+@pytest.mark.parametrize('extra, message', [
+    ({'content': 'x'}, 'content and link are not allowed with state=attributes'),
+    ({'link': '/x'}, 'content and link are not allowed with state=attributes'),
+])
+def test_attributes_only_refuses_content_and_link(tmp_path, extra, message):
+    result = run_in_mode(config_files, {'files': [dict(path=str(tmp_path / 'f'), state='attributes', **extra)]}, fails=True)
+
+    assert message in result['msg']
+
+
+def test_attributes_only_refuses_a_directory(tmp_path):
+    result = run_in_mode(config_files, {'files': [{'path': str(tmp_path), 'state': 'attributes'}]}, fails=True)
+
+    assert 'is not a regular file' in result['msg']
