@@ -26,9 +26,37 @@ description:
     once per run and interpreter (also in check mode); nothing else is run when no environment has to
     change, so C(pip) never runs on a converge without changes.
   - The versioned directory holds a marker file C(.mlops-python-env.json) with the name, the fingerprint,
-    the declaration, the interpreter and the installed distributions as reported by C(pip list).
-    An environment is up to date when O(envs[].path) links to the directory of the current fingerprint
-    and that directory's marker has the same fingerprint.
+    the declaration, the interpreter, the installed distributions as reported by C(pip list) (C(installed)),
+    and the distributions found in its site-packages (C(distributions)), all at build time.
+  - An environment is up to date when O(envs[].path) links to a directory of the current fingerprint,
+    that directory's marker has the same fingerprint, and the distributions installed in it are those
+    recorded at build time.
+  - B(Content check.) On every run, check mode included, the distributions installed in an environment
+    that does not have to be built are compared with those its marker recorded. They are read without
+    running C(pip) or Python, from the names of the C(*.dist-info) and C(*.egg-info) entries of its
+    C(lib/python*/site-packages) (and C(lib64/python*/site-packages) when C(lib64) is a real directory
+    and not the link C(venv) makes), named C(<name>-<version>.dist-info) and C(<name>-<version>[-pyX.Y].egg-info).
+    Only when an entry's name does not give both is its C(METADATA) (C(PKG-INFO)) read. Names are compared
+    normalised as PEP 503 says (lower case, runs of C(-), C(_) and C(.) as one C(-)), versions as written.
+    Entries whose name is not a valid project name, such as C(~andas-2.2.3.dist-info) left by an
+    interrupted C(pip uninstall), are ignored as C(pip) ignores them. On a run without changes this costs two
+    directory listings and a few C(stat) calls per environment, and no file is read besides the marker.
+  - B(Content repair.) A distribution removed, installed in another version or added by hand is repaired
+    by one install of the recorded versions of the missing and changed ones, without their dependencies
+    (C(pip install --no-deps name==version...), or C(uv pip install --python <env>/bin/python --no-deps ...)
+    with O(envs[].installer=uv); with O(envs[].pip_args) as a build passes them), then one uninstall of the
+    added ones (C(pip uninstall -y), C(uv pip uninstall)). The distributions are read again; when a
+    command failed or the content still differs, a warning says why and the environment is rebuilt into
+    a new versioned directory, the link switched and the old directory removed, as for a changed
+    declaration. That directory is the second name of the fingerprint,
+    C(<dirname>/.<basename>-<first 12 hexadecimal digits of the SHA-256 of "rebuilt:" and the fingerprint>),
+    since the one in use cannot be replaced while it is linked; the next rebuild goes back to the first.
+    The marker's recorded lists are written by builds only, so a change by hand is never accepted as the
+    new content.
+  - Markers written before the content check have no C(distributions); their C(installed) list is
+    compared instead, except for environments with O(envs[].system_site_packages=true), for which
+    C(pip list) also listed the system's distributions. Those, and markers with neither list, have
+    nothing to compare (no content drift) until the environment is next built.
   - Commands run without a shell and with C(LC_ALL=C). Proxies and other environment variables for C(pip)
     or C(uv) are set with the C(environment) keyword of the task.
 author: mlops.hosts maintainers (@mlops-hosts)
@@ -40,11 +68,15 @@ attributes:
     details:
       - Only the read-only interpreter version probe runs. An interpreter that does not exist yet marks the
         environment as to be built instead of failing.
+      - The content check runs; an environment whose content differs is reported as changed with
+        RV(envs[].content_drift) and RV(envs[].repaired=true), and nothing is installed or removed.
   diff_mode:
     support: full
     details:
-      - One diff entry per changed environment, showing its declaration, versioned directory, owner,
-        group and mode as JSON before and after.
+      - One diff entry per environment whose directories, link, owner, group or mode change, showing its
+        declaration, versioned directory, owner, group and mode as JSON before and after.
+      - One more entry per environment whose content differs from its build, with a line
+        C(name==version) for each distribution that differs, as installed (before) and as recorded at build time (after).
   platform:
     platforms: posix
 options:
@@ -195,6 +227,19 @@ EXAMPLES = r"""
 - name: Show what is installed
   ansible.builtin.debug:
     msg: "{{ envs.envs | items2dict(key_name='name', value_name='installed') }}"
+
+- name: Find environments changed by hand since they were built, without repairing them
+  mlops.hosts.python_envs:
+    envs:
+      - name: datascience
+        path: /opt/mlops/envs/datascience
+        packages: [pandas==2.2.3, numpy==2.1.3, ipykernel==6.29.5]
+  check_mode: true
+  register: envs_check
+
+- name: Show what differs from each build
+  ansible.builtin.debug:
+    msg: "{{ envs_check.envs | selectattr('repaired') | items2dict(key_name='name', value_name='content_drift') }}"
 """
 
 RETURN = r"""
@@ -225,19 +270,73 @@ envs:
       type: str
       sample: 3f9a1c0d2b7e5a4f0e8d6c1b2a3948576655443322110ffeeddccbbaa9988776
     changed:
-      description: Whether the environment was (or in check mode would be) built, re-linked, re-permissioned or removed.
+      description:
+        - Whether the environment was (or in check mode would be) built, re-linked, re-permissioned, repaired
+          or removed.
+        - An environment whose content differs from its build is changed, with RV(envs[].repaired=true) and
+          the difference in RV(envs[].content_drift).
       type: bool
       sample: true
     rebuilt:
-      description: Whether a new versioned directory was (or in check mode would be) built.
+      description:
+        - Whether a new versioned directory was (or in check mode would be) built, for a changed declaration
+          or because reinstalling did not repair the content.
       type: bool
       sample: true
+    repaired:
+      description:
+        - Whether the content differed from its build and was (or in check mode would be) repaired, by
+          reinstalling and uninstalling distributions or, when that was not enough, by a rebuild (then
+          RV(envs[].rebuilt) is true as well).
+        - Check mode cannot tell whether reinstalling will be enough and reports V(false) for RV(envs[].rebuilt).
+      type: bool
+      sample: false
     installed:
       description:
         - Installed distributions and their versions from the marker file, with lower-cased names.
         - Empty for O(envs[].state=absent) and in check mode for an environment that would be built.
       type: dict
       sample: {pandas: 2.2.3, numpy: 2.1.3, pip: '24.0'}
+    content_drift:
+      description:
+        - How the distributions installed in the versioned directory (from the names of its C(*.dist-info)
+          and C(*.egg-info) entries) differ from those its marker recorded at build time, found before any
+          repair. Names are normalised as PEP 503 says.
+        - Empty lists when they do not differ and when nothing was compared (an environment built or to be
+          built for its declaration, O(envs[].state=absent), a marker without recorded lists).
+      type: dict
+      contains:
+        missing:
+          description: Recorded distributions that are not installed, as C(name==recorded version), sorted.
+          type: list
+          elements: str
+          sample: [pandas==2.2.3]
+        added:
+          description: Installed distributions that were not recorded, as C(name==installed version), sorted.
+          type: list
+          elements: str
+          sample: [requests==2.32.3]
+        changed:
+          description:
+            - Distributions installed in another version than recorded, sorted by name.
+            - When one name is installed in several versions (a broken install), RV(envs[].content_drift.changed[].installed)
+              lists them, comma separated.
+          type: list
+          elements: dict
+          contains:
+            name:
+              description: Normalised name of the distribution.
+              type: str
+              sample: numpy
+            recorded:
+              description: The version recorded at build time.
+              type: str
+              sample: 2.1.0
+            installed:
+              description: The version installed now.
+              type: str
+              sample: 1.26.4
+      sample: {missing: [pandas==2.2.3], added: [], changed: [{name: numpy, recorded: 2.1.0, installed: 1.26.4}]}
   sample:
     - name: datascience
       path: /opt/mlops/envs/datascience
@@ -245,9 +344,15 @@ envs:
       fingerprint: 3f9a1c0d2b7e5a4f0e8d6c1b2a3948576655443322110ffeeddccbbaa9988776
       changed: true
       rebuilt: true
+      repaired: false
       installed: {pandas: 2.2.3, numpy: 2.1.3, pip: '24.0'}
+      content_drift: {missing: [], added: [], changed: []}
 diff:
-  description: One entry per changed environment; the text is empty for an environment that does not exist.
+  description:
+    - One entry per environment whose directories, link or attributes change; the text is empty for an
+      environment that does not exist.
+    - One entry per environment whose content differs from its build, headed C(<path> (installed distributions))
+      and C(<path> (distributions recorded at build time)), with the lines C(name==version) that differ.
   returned: when diff mode is enabled
   type: list
   elements: dict
@@ -256,6 +361,10 @@ diff:
       after_header: /opt/mlops/envs/datascience
       before: ''
       after: "{\n  \"declaration\": {...},\n  \"real_path\": \"/opt/mlops/envs/.datascience-3f9a1c0d2b7e\"\n}\n"
+    - before_header: /opt/mlops/envs/spark (installed distributions)
+      after_header: /opt/mlops/envs/spark (distributions recorded at build time)
+      before: "numpy==1.26.4\nrequests==2.32.3\n"
+      after: "numpy==2.1.0\npandas==2.2.3\n"
 """
 
 import hashlib
@@ -288,11 +397,138 @@ _TAIL = 4000
 _PIP_ENV = dict(PIP_ROOT_USER_ACTION='ignore')
 _PIP_FLAGS = ['--disable-pip-version-check', '--no-input']
 _PROBE = 'import sys, platform; print(platform.python_implementation(), "%d.%d" % sys.version_info[:2])'
+# Second directory name of a fingerprint, for a rebuild while the first one is in use (content drift).
+_SECOND = 'rebuilt:'
+# A project name (PEP 508); pip ignores directories such as ~andas-2.2.3.dist-info that an interrupted
+# uninstall leaves behind, and so does this module.
+_PROJECT_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$')
+_DIST_VERSION_RE = re.compile(r'^(?:[0-9]+!)?[0-9][A-Za-z0-9.+_!]*$')
+_INFO_SUFFIXES = ('.dist-info', '.egg-info')
+_HEADER_LINES = 200
 
 
 def _tail(text):
     text = to_native(text or '')
     return text[-_TAIL:]
+
+
+def _canonical(name):
+    """A distribution name normalised as PEP 503 says: lower case, runs of -, _ and . as one -."""
+    return re.sub(r'[-_.]+', '-', name).lower()
+
+
+def _site_packages(root):
+    """The site-packages directories of the environment at root: lib/python*/site-packages, and the same below
+    lib64 when it is a real directory of its own (venv makes it a link to lib)."""
+    found = []
+    for lib in ('lib', 'lib64'):
+        base = os.path.join(root, lib)
+        if lib == 'lib64':
+            try:
+                if os.path.islink(base) or os.path.samefile(base, os.path.join(root, 'lib')):
+                    continue
+            except OSError:
+                pass  # no lib64, or no lib
+        try:
+            entries = sorted(entry.name for entry in os.scandir(base)
+                             if entry.name.startswith(('python', 'pypy')) and entry.is_dir())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        found += [os.path.join(base, name, 'site-packages') for name in entries]
+    return found
+
+
+def _info_headers(path):
+    """(Name, Version) from the headers of a METADATA or PKG-INFO file; None where a header is missing."""
+    name = version = None
+    try:
+        with open(path, 'r', encoding='utf-8', errors='replace') as handle:
+            for number, line in enumerate(handle):
+                if not line.strip() or number >= _HEADER_LINES:
+                    break
+                key, sep, value = line.partition(':')
+                if sep and key.lower() == 'name' and name is None:
+                    name = value.strip() or None
+                elif sep and key.lower() == 'version' and version is None:
+                    version = value.strip() or None
+    except OSError:
+        pass
+    return name, version
+
+
+def _distribution(directory, entry):
+    """(canonical name, version) of one *.dist-info or *.egg-info entry of a site-packages directory, or None.
+
+    The name and version come from the entry's name (name-version.dist-info, name-version[-pyX.Y].egg-info),
+    as pip reads them; its METADATA (PKG-INFO for egg-info) is read only when the name does not say them.
+    """
+    stem, suffix = os.path.splitext(entry.name)
+    if suffix not in _INFO_SUFFIXES:
+        return None
+    is_dir = entry.is_dir()
+    if suffix == '.dist-info' and not is_dir:
+        return None
+    parts = stem.split('-')
+    name = parts[0]
+    if suffix == '.dist-info':
+        version = '-'.join(parts[1:])
+    else:
+        version = parts[1] if len(parts) > 1 else ''
+    if not _PROJECT_RE.match(name):
+        return None
+    if not _DIST_VERSION_RE.match(version):
+        if suffix == '.dist-info':
+            headers = os.path.join(directory, entry.name, 'METADATA')
+        else:
+            headers = os.path.join(directory, entry.name, 'PKG-INFO') if is_dir else os.path.join(directory, entry.name)
+        name, version = _info_headers(headers)
+        if not name or not version or not _PROJECT_RE.match(name):
+            return None
+    return _canonical(name), version
+
+
+def _distributions(root):
+    """Canonical name -> version of every distribution installed in the environment at root, read from the
+    names of the *.dist-info and *.egg-info entries of its site-packages directories; without running Python.
+    A name found with several versions (a broken install) maps to all of them, comma separated."""
+    versions = {}
+    for directory in _site_packages(root):
+        try:
+            entries = list(os.scandir(directory))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            found = _distribution(directory, entry)
+            if found is not None:
+                versions.setdefault(found[0], set()).add(found[1])
+    return dict((name, ', '.join(sorted(found))) for name, found in versions.items())
+
+
+def _content_drift(recorded, installed):
+    """What differs between the recorded and the installed distributions (canonical name -> version)."""
+    return dict(
+        missing=['%s==%s' % (name, recorded[name]) for name in sorted(set(recorded) - set(installed))],
+        added=['%s==%s' % (name, installed[name]) for name in sorted(set(installed) - set(recorded))],
+        changed=[dict(name=name, recorded=recorded[name], installed=installed[name])
+                 for name in sorted(set(recorded) & set(installed)) if recorded[name] != installed[name]],
+    )
+
+
+def _no_drift():
+    return dict(missing=[], added=[], changed=[])
+
+
+def _drift_text(drift):
+    """One line describing a content drift, as in the module's warnings."""
+    parts = []
+    if drift['missing']:
+        parts.append('missing ' + ', '.join(drift['missing']))
+    if drift['changed']:
+        changed = ['%s %s -> %s' % (item['name'], item['recorded'], item['installed']) for item in drift['changed']]
+        parts.append('changed ' + ', '.join(changed))
+    if drift['added']:
+        parts.append('added ' + ', '.join(drift['added']))
+    return '; '.join(parts)
 
 
 class _Env:
@@ -323,6 +559,8 @@ class _Env:
         self.declaration = None
         self.fingerprint = None
         self.real_path = None
+        self.primary = None  # .<base>-<first 12 digits of the fingerprint>
+        self.secondary = None  # the other directory name of the fingerprint, used by rebuilds for content drift
         # Found on disk
         self.link = None  # normalised absolute target of the symbolic link at path
         self.current = None  # marker of the link target
@@ -334,6 +572,11 @@ class _Env:
         self.remove_link = False
         self.prune = []
         self.installed = {}
+        # Content: canonical name -> version recorded at build time (None: nothing to compare) and found now
+        self.recorded = None
+        self.found = {}
+        self.drift = _no_drift()
+        self.repair = False  # content drift: reinstall the recorded versions (rebuild when that is not enough)
 
     @property
     def label(self):
@@ -344,8 +587,13 @@ class _Env:
         return self.build or self.reuse
 
     @property
-    def changed(self):
+    def changed_layout(self):
+        """Whether the directories, the link or the attributes change (as opposed to the content only)."""
         return self.build or self.reuse or self.fix_attributes or self.remove_link or bool(self.prune)
+
+    @property
+    def changed(self):
+        return self.changed_layout or self.repair
 
 
 class PythonEnvs:
@@ -366,9 +614,9 @@ class PythonEnvs:
         self._check_input()
         for env in self.envs:
             self._plan(env)
-        diff = [self._diff(env) for env in self.envs if env.changed] if self.module._diff else None
+        diff = [entry for env in self.envs for entry in self._diff(env)] if self.module._diff else None
         if not self.module.check_mode:
-            if any(env.build and env.installer == 'uv' for env in self.envs):
+            if any((env.build or env.repair) and env.installer == 'uv' for env in self.envs):
                 self._find_uv()
             for env in self.envs:
                 self._apply(env)
@@ -446,17 +694,52 @@ class PythonEnvs:
         )
         canonical = json.dumps(env.declaration, sort_keys=True, separators=(',', ':'))
         env.fingerprint = hashlib.sha256(canonical.encode('utf-8')).hexdigest()
-        env.real_path = os.path.join(env.directory, '.%s-%s' % (env.base, env.fingerprint[:_FP_LEN]))
-        env.prune = [path for path in env.versioned if path != env.real_path]
+        second = hashlib.sha256((_SECOND + env.fingerprint).encode('utf-8')).hexdigest()
+        env.primary = os.path.join(env.directory, '.%s-%s' % (env.base, env.fingerprint[:_FP_LEN]))
+        env.secondary = os.path.join(env.directory, '.%s-%s' % (env.base, second[:_FP_LEN]))
+        env.real_path = env.primary
 
-        marker = self._read_marker(env.real_path) if env.real_path in env.versioned else None
-        complete = marker is not None and marker.get('fingerprint') == env.fingerprint
-        if complete:
-            env.installed = dict(marker.get('installed') or {})
-            env.reuse = env.link != env.real_path
-            env.fix_attributes = self._attributes_differ(env)
-        else:
+        # A complete directory of this fingerprint, the one the link points to first.
+        marker = None
+        for path in sorted((env.primary, env.secondary), key=lambda path: path != env.link):
+            found = None
+            if path in env.versioned:
+                found = env.current if path == env.link else self._read_marker(path)
+            if found is not None and found.get('fingerprint') == env.fingerprint:
+                env.real_path, marker = path, found
+                break
+        env.prune = [path for path in env.versioned if path != env.real_path]
+        if marker is None:
             env.build = True
+            return
+        env.installed = dict(marker.get('installed') or {})
+        env.reuse = env.link != env.real_path
+        env.fix_attributes = self._attributes_differ(env)
+        env.recorded = self._recorded(env, marker)
+        if env.recorded is not None:
+            env.found = self._scan(env)
+            env.drift = _content_drift(env.recorded, env.found)
+            env.repair = any(env.drift.values())
+
+    @staticmethod
+    def _recorded(env, marker):
+        """Canonical name -> version of the distributions the marker recorded at build time, or None.
+
+        Markers of this version record `distributions`, read from the dist-info names like the check does.
+        Older markers have only pip's list (`installed`), which is compared unless the environment sees the
+        system's site-packages (pip lists those too); a marker with neither has nothing to compare."""
+        recorded = marker.get('distributions')
+        if not isinstance(recorded, dict):
+            recorded = marker.get('installed')
+            if not isinstance(recorded, dict) or env.system_site_packages:
+                return None
+        return dict((_canonical(str(name)), str(version)) for name, version in recorded.items())
+
+    def _scan(self, env):
+        try:
+            return _distributions(env.real_path)
+        except OSError as exc:
+            self._fail('%s: cannot list the distributions installed in %r: %s' % (env.label, env.real_path, to_native(exc)))
 
     def _inspect(self, env):
         try:
@@ -535,6 +818,8 @@ class PythonEnvs:
                     self._fail('%s: cannot remove the link: %s' % (env.label, to_native(exc)))
             self._prune(env)
             return
+        if env.repair:
+            self._repair(env)
         if env.build:
             self._build(env)
         elif env.fix_attributes:
@@ -566,19 +851,18 @@ class PythonEnvs:
 
         self._changed = True
         python = os.path.join(env.real_path, 'bin', 'python')
+        install = self._installer(env, 'install')
         if env.installer == 'uv':
             argv = [self._uv, 'venv', '--python', env.python]
             if env.system_site_packages:
                 argv.append('--system-site-packages')
             self._run(env, argv + [env.real_path])
-            install = [self._uv, 'pip', 'install', '--python', python]
             listing = [self._uv, 'pip', 'list', '--format', 'json', '--python', python]
         else:
             argv = [env.python, '-m', 'venv']
             if env.system_site_packages:
                 argv.append('--system-site-packages')
             self._run(env, argv + [env.real_path])
-            install = [python, '-m', 'pip', 'install'] + _PIP_FLAGS
             listing = [python, '-m', 'pip', 'list', '--format=json', '--disable-pip-version-check']
             if env.upgrade_pip:
                 self._run(env, install + env.pip_args + ['--upgrade', 'pip'])
@@ -594,18 +878,59 @@ class PythonEnvs:
             self._build_failed(env, '%s: cannot read the list of installed packages: %s' % (env.label, to_native(exc)),
                                cmd=listing, stdout=_tail(out))
 
-        marker = dict(
-            name=env.name,
-            fingerprint=env.fingerprint,
-            declaration=env.declaration,
-            installed=env.installed,
-            python=dict(path=env.python, implementation=env.interpreter[0], version=env.interpreter[1]),
-        )
         try:
+            distributions = _distributions(env.real_path)
+            marker = dict(
+                name=env.name,
+                fingerprint=env.fingerprint,
+                declaration=env.declaration,
+                installed=env.installed,
+                distributions=distributions,
+                python=dict(path=env.python, implementation=env.interpreter[0], version=env.interpreter[1]),
+            )
             self._write_marker(env.real_path, marker)
             set_attributes(env.real_path, env.uid, env.gid, env.mode)
         except OSError as exc:
             self._build_failed(env, '%s: cannot finish %r: %s' % (env.label, env.real_path, to_native(exc)))
+
+    def _installer(self, env, command):
+        """The argv that runs the installer's install or uninstall command for the versioned directory."""
+        python = os.path.join(env.real_path, 'bin', 'python')
+        if env.installer == 'uv':
+            return [self._uv, 'pip', command, '--python', python]
+        return [python, '-m', 'pip', command] + _PIP_FLAGS + (['-y'] if command == 'uninstall' else [])
+
+    def _repair(self, env):
+        """Reinstall the recorded versions of missing and changed distributions without their dependencies and
+        uninstall the added ones. When a command fails or the content still differs, plan a rebuild into the
+        other directory name of the fingerprint instead: the one in use cannot be rebuilt in place."""
+        self._changed = True
+        pins = ['%s==%s' % (name, env.recorded[name])
+                for name in sorted((set(env.recorded) - set(env.found)) | set(item['name'] for item in env.drift['changed']))]
+        added = sorted(set(env.found) - set(env.recorded))
+        problem = None
+        if pins:
+            problem = self._attempt(env, self._installer(env, 'install') + env.pip_args + ['--no-deps'] + pins)
+        if problem is None and added:
+            problem = self._attempt(env, self._installer(env, 'uninstall') + added)
+        if problem is None:
+            left = _content_drift(env.recorded, self._scan(env))
+            if not any(left.values()):
+                return
+            problem = 'the content still differs: %s' % _drift_text(left)
+        rebuild = env.secondary if env.real_path == env.primary else env.primary
+        self.module.warn('%s: reinstalling the recorded versions did not repair %r (%s); rebuilding it as %r'
+                         % (env.label, env.real_path, problem, rebuild))
+        env.real_path = rebuild
+        env.prune = [path for path in env.versioned if path != env.real_path]
+        env.build = True
+
+    def _attempt(self, env, argv):
+        """Run a repair step; None when it worked, else what went wrong. Nothing is removed when it fails."""
+        rc, out, err = self._command(env, argv)
+        if rc == 0:
+            return None
+        return 'command %s failed (rc=%d): %s' % (' '.join(argv), rc, _tail(err or out).strip())
 
     def _install(self, env, argv):
         if not env.requirements:
@@ -622,12 +947,15 @@ class PythonEnvs:
             except OSError:
                 pass
 
-    def _run(self, env, argv):
-        """Run a build step; on failure remove the new directory and fail. Returns stdout."""
+    def _command(self, env, argv):
         environ = dict(C_LOCALE)
         environ.update(_PIP_ENV)
         kwargs = dict(cwd='/') if env.installer == 'uv' else {}  # keep uv from reading a project's settings
-        rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=environ, **kwargs)
+        return self.module.run_command(argv, check_rc=False, environ_update=environ, **kwargs)
+
+    def _run(self, env, argv):
+        """Run a build step; on failure remove the new directory and fail. Returns stdout."""
+        rc, out, err = self._command(env, argv)
         if rc != 0:
             self._build_failed(env, '%s: command %s failed (rc=%d); the environment was left as it was: %s'
                                % (env.label, ' '.join(argv), rc, _tail(err or out).strip()),
@@ -684,8 +1012,8 @@ class PythonEnvs:
         opt_dirs = [os.path.join(home, '.local', 'bin'), os.path.join(home, '.cargo', 'bin')]
         self._uv = self.module.get_bin_path('uv', opt_dirs=opt_dirs)
         if not self._uv:
-            names = ', '.join(env.name for env in self.envs if env.build and env.installer == 'uv')
-            self._fail('uv is needed to build %s (installer=uv) but was not found in PATH, ~/.local/bin or ~/.cargo/bin; '
+            names = ', '.join(env.name for env in self.envs if (env.build or env.repair) and env.installer == 'uv')
+            self._fail('uv is needed to build or repair %s (installer=uv) but was not found in PATH, ~/.local/bin or ~/.cargo/bin; '
                        'install it or set uv_path' % names)
 
     # ------------------------------------------------------------------ reporting
@@ -700,10 +1028,26 @@ class PythonEnvs:
             fingerprint=env.fingerprint if present else None,
             changed=env.changed,
             rebuilt=env.build,
+            repaired=env.repair,
             installed=dict(env.installed) if present else {},
+            content_drift=dict((key, list(value)) for key, value in env.drift.items()),
         )
 
     def _diff(self, env):
+        """The diff entries of env: its layout when that changes, its content when that differs."""
+        entries = [self._layout_diff(env)] if env.changed_layout else []
+        if env.repair:
+            names = sorted(set(entry.split('==', 1)[0] for entry in env.drift['missing'] + env.drift['added'])
+                           | set(item['name'] for item in env.drift['changed']))
+            entries.append(dict(
+                before_header='%s (installed distributions)' % env.path,
+                after_header='%s (distributions recorded at build time)' % env.path,
+                before=''.join('%s==%s\n' % (name, env.found[name]) for name in names if name in env.found),
+                after=''.join('%s==%s\n' % (name, env.recorded[name]) for name in names if name in env.recorded),
+            ))
+        return entries
+
+    def _layout_diff(self, env):
         before = ''
         if env.link is not None:
             if env.current is not None:

@@ -78,6 +78,26 @@ def _diff_for_path(diff, path: str):
             and path in (entry.get('before_header'), entry.get('after_header'))]
 
 
+def _unit_change(unit: dict) -> dict:
+    """What a changed unit of mlops.hosts.systemd_units means for the drift report.
+
+    A restart the host showed due on its own (an input newer than the running process, a forbidden listener,
+    left behind by a failed or tag-limited run or a person) is drift of kind 'restart pending'; a restart of a
+    running unit that follows from a change of this run is a consequence; a unit to start, stop, enable or
+    disable is drift of kind 'service'.
+    """
+    actions = unit.get('actions') or []
+    reasons = '; '.join(unit.get('restart_reasons') or [])
+    if unit.get('restart_pending'):
+        deferred = ' (deferred: clients connected)' if unit.get('restart_deferred') else ''
+        return {'kind': 'restart pending', 'name': unit['name'], 'summary': mask(reasons) + deferred}
+    summary = f"{'/'.join(actions)} (was {unit.get('active_state')}, {unit.get('unit_file_state') or 'no unit file'})"
+    if reasons:
+        summary += ': ' + mask(reasons)
+    return {'kind': 'service', 'name': unit['name'], 'summary': summary,
+            'consequence': set(actions) <= {'restart'} and unit.get('active_state') == 'active'}
+
+
 def _resources(action: str, args: dict, result: dict) -> list[dict]:
     """The resources one changed result changed: [{kind, name, summary}]."""
     diff = result.get('diff')
@@ -90,13 +110,7 @@ def _resources(action: str, args: dict, result: dict) -> list[dict]:
         return ([{'kind': 'package', 'name': name, 'summary': 'installed'} for name in result.get('installed') or []]
                 + [{'kind': 'package', 'name': name, 'summary': 'removed'} for name in result.get('removed') or []])
     if action == 'systemd_units':
-        return [{'kind': 'service', 'name': unit['name'],
-                 'summary': f"{'/'.join(unit.get('actions') or [])} (was {unit.get('active_state')}, "
-                            f"{unit.get('unit_file_state') or 'no unit file'})",
-                 # A restart of a running unit follows from a changed file; a stopped unit that would be
-                 # (re)started is drift of its own.
-                 'consequence': set(unit.get('actions') or []) <= {'restart'} and unit.get('active_state') == 'active'}
-                for unit in result.get('units') or [] if unit.get('changed')]
+        return [_unit_change(unit) for unit in result.get('units') or [] if unit.get('changed')]
     if action == 'unix_groups':
         found = [{'kind': 'group', 'name': group['name'],
                   'summary': 'created' if group.get('created') else 'removed' if group.get('removed')
@@ -105,7 +119,23 @@ def _resources(action: str, args: dict, result: dict) -> list[dict]:
         return found + [{'kind': 'user', 'name': user, 'summary': 'created'}
                         for user in result.get('created_users') or []]
     if action == 'python_envs':
-        return [{'kind': 'python_env', 'name': env['path'], 'summary': 'rebuilt' if env.get('rebuilt') else 'changed'}
+        def listed(items: list) -> str:
+            shown = ', '.join(str(item) for item in items[:DIFF_LINES])
+            return shown + (f' and {len(items) - DIFF_LINES} more' if len(items) > DIFF_LINES else '')
+
+        def env_summary(env: dict) -> str:
+            outcome = 'rebuilt' if env.get('rebuilt') else 'repaired' if env.get('repaired') else 'changed'
+            drift = env.get('content_drift') if isinstance(env.get('content_drift'), dict) else {}
+            parts = [f'{label} {listed(items)}' for label, items in (
+                ('missing', drift.get('missing') or []),
+                ('changed', [f"{item.get('name')} {item.get('recorded')} -> {item.get('installed')}"
+                             for item in drift.get('changed') or [] if isinstance(item, dict)]),
+                ('added', drift.get('added') or [])) if items]
+            if not parts:
+                return 'rebuilt' if env.get('rebuilt') else 'changed'
+            return 'content differs from its build: ' + '; '.join(parts) + '; ' + outcome
+
+        return [{'kind': 'python_env', 'name': env['path'], 'summary': env_summary(env)}
                 for env in result.get('envs') or [] if env.get('changed')]
     if action == 'jupyter_kernel':
         return [{'kind': 'kernel', 'name': result.get('kernel_path') or args.get('name', '?'),

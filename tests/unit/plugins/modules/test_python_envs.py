@@ -7,25 +7,63 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 
 import pytest
 
+from ansible.module_utils import basic
 from ansible_collections.mlops.hosts.plugins.modules import python_envs
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, USER, FakeCommands, file_mode, run_module, tree
 
 PROBE = 'import sys, platform; print(platform.python_implementation(), "%d.%d" % sys.version_info[:2])'
 PIP_FLAGS = ['--disable-pip-version-check', '--no-input']
 MARKER = '.mlops-python-env.json'
+FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'python_envs')
+NO_DRIFT = {'missing': [], 'added': [], 'changed': []}
+
+
+def site_packages(real):
+    return os.path.join(real, 'lib', 'python3.11', 'site-packages')
+
+
+def dist_info(real, name, version):
+    """Installs name-version.dist-info in the environment at real, as a wheel install leaves it."""
+    path = os.path.join(site_packages(real), '%s-%s.dist-info' % (name, version))
+    os.makedirs(path)
+    with open(os.path.join(path, 'METADATA'), 'w', encoding='utf-8') as handle:
+        handle.write('Metadata-Version: 2.1\nName: %s\nVersion: %s\n\nDescription\n' % (name, version))
+
+
+def remove_dist(real, name):
+    """Removes every *.dist-info of name (any spelling) from the environment at real, as pip uninstall does."""
+    canonical = re.sub(r'[-_.]+', '-', name).lower()
+    site = site_packages(real)
+    for entry in os.listdir(site):
+        if entry.endswith('.dist-info') and re.sub(r'[-_.]+', '-', entry.split('-')[0]).lower() == canonical:
+            shutil.rmtree(os.path.join(site, entry))
+
+
+def dist_infos(real):
+    return sorted(entry for entry in os.listdir(site_packages(real)) if entry.endswith('.dist-info'))
 
 
 class FakeHost(FakeCommands):
-    """Records run_command calls and imitates venv creation, installs and pip list."""
+    """Records run_command calls and imitates venv creation, installs, uninstalls and pip list.
+
+    A venv gets lib/python3.11/site-packages (and lib64 -> lib as venv makes it), with pip for
+    `python -m venv`; an install from the declaration adds the dist-info directories of self.resolved;
+    an install with --no-deps (a repair) puts exactly its pins in place unless self.inert; an uninstall
+    removes the dist-info directories of the names it is given.
+    """
 
     def __init__(self):
         super().__init__()
         self.requirements = []  # content of every -r file at the time the installer ran
         self.probe = (0, 'CPython 3.11\n', '')
         self.listed = [{'name': 'pandas', 'version': '2.2.3'}, {'name': 'PyYAML', 'version': '6.0.2'}]
+        self.resolved = [('pandas', '2.2.3'), ('PyYAML', '6.0.2')]
+        self.inert = False  # repairs report success but change nothing
         self.failures = []  # (predicate(argv), (rc, stdout, stderr))
         self.uv = None
 
@@ -41,18 +79,45 @@ class FakeHost(FakeCommands):
         if args[1:3] == ['-c', PROBE]:
             return self.probe
         if args[1:3] == ['-m', 'venv'] or args[1:2] == ['venv']:
-            self._make_venv(args[-1])
+            self._make_venv(args[-1], with_pip=args[1:2] != ['venv'])
+        elif 'install' in args and '--upgrade' not in args:
+            self._install(args)
+        elif 'uninstall' in args:
+            real = self._target(args)
+            for name in args[args.index('-y') + 1 if '-y' in args else args.index('--python') + 2:]:
+                remove_dist(real, name)
         if 'list' in args:
             return 0, json.dumps(self.listed), ''
         return 0, '', ''
 
     @staticmethod
-    def _make_venv(directory):
+    def _target(args):
+        """The versioned directory a pip or uv command works on."""
+        python = args[args.index('--python') + 1] if '--python' in args else args[0]
+        return os.path.dirname(os.path.dirname(python))
+
+    def _install(self, args):
+        real = self._target(args)
+        if '--no-deps' not in args:
+            for name, version in self.resolved:
+                dist_info(real, name, version)
+        elif not self.inert:
+            for pin in args[args.index('--no-deps') + 1:]:
+                name, version = pin.split('==')
+                remove_dist(real, name)
+                dist_info(real, name, version)
+
+    @staticmethod
+    def _make_venv(directory, with_pip):
         os.makedirs(os.path.join(directory, 'bin'))
         with open(os.path.join(directory, 'bin', 'python'), 'w', encoding='utf-8') as handle:
             handle.write('#!/bin/sh\n')
         with open(os.path.join(directory, 'pyvenv.cfg'), 'w', encoding='utf-8') as handle:
             handle.write('home = /usr/bin\n')
+        os.makedirs(site_packages(directory))
+        os.symlink('lib', os.path.join(directory, 'lib64'))
+        if with_pip:
+            dist_info(directory, 'pip', '24.0')
 
     def get_bin_path(self, module, arg, required=False, opt_dirs=None):
         return self.uv if arg == 'uv' else None
@@ -61,6 +126,13 @@ class FakeHost(FakeCommands):
 @pytest.fixture
 def host(monkeypatch):
     return FakeHost().install(monkeypatch)
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    collected = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: collected.append(msg))
+    return collected
 
 
 @pytest.fixture
@@ -151,9 +223,11 @@ def test_first_build(host, tmp_path, envs_dir, python):
     assert marker['python'] == {'path': python, 'implementation': 'CPython', 'version': '3.11'}
 
     assert result['changed'] is True
+    assert marker['distributions'] == {'pandas': '2.2.3', 'pip': '24.0', 'pyyaml': '6.0.2'}
     assert result['envs'] == [{
         'name': 'datascience', 'path': str(link), 'real_path': real, 'fingerprint': fingerprint,
-        'changed': True, 'rebuilt': True, 'installed': {'pandas': '2.2.3', 'pyyaml': '6.0.2'},
+        'changed': True, 'rebuilt': True, 'repaired': False, 'installed': {'pandas': '2.2.3', 'pyyaml': '6.0.2'},
+        'content_drift': NO_DRIFT,
     }]
     assert sorted(os.listdir(envs_dir)) == ['.datascience-' + fingerprint[:12], 'datascience']
 
@@ -395,7 +469,7 @@ def test_check_mode_first_build(host, tmp_path, envs_dir, python):
     assert result['envs'] == [{
         'name': 'datascience', 'path': str(envs_dir / 'datascience'),
         'real_path': _versioned(envs_dir, fingerprint), 'fingerprint': fingerprint,
-        'changed': True, 'rebuilt': True, 'installed': {},
+        'changed': True, 'rebuilt': True, 'repaired': False, 'installed': {}, 'content_drift': NO_DRIFT,
     }]
     assert result['diff'][0]['before'] == ''
     assert json.loads(result['diff'][0]['after'])['declaration']['packages'] == ['six==1.16.0']
@@ -474,7 +548,8 @@ def test_absent_removes_link_and_versioned_dirs_only(host, tmp_path, envs_dir, p
     assert all(path.is_dir() for path in keep)
     assert (envs_dir / '.datascience-fedcba987654').is_file()
     assert result['envs'] == [{'name': 'datascience', 'path': str(envs_dir / 'datascience'), 'real_path': None,
-                               'fingerprint': None, 'changed': True, 'rebuilt': False, 'installed': {}}]
+                               'fingerprint': None, 'changed': True, 'rebuilt': False, 'repaired': False,
+                               'installed': {}, 'content_drift': NO_DRIFT}]
     assert result['diff'][0]['after'] == ''
     assert json.loads(result['diff'][0]['before'])['declaration']['packages'] == ['six==1.16.0']
 
@@ -601,3 +676,399 @@ def test_duplicate_names_and_paths(host, tmp_path, envs_dir, python):
     assert 'name is also used' in names['msg']
     assert 'path is also used' in paths['msg']
     assert host.commands == []
+
+
+# --------------------------------------------------------------------------- content check and repair
+
+
+def _built(host, tmp_path, envs_dir, python, **kwargs):
+    """An environment built by the module (pandas 2.2.3, PyYAML 6.0.2, pip 24.0), its entry and real path."""
+    env = _env(envs_dir, python, packages=['pandas==2.2.3'], **kwargs)
+    real = run([env], tmp_path)['envs'][0]['real_path']
+    host.commands.clear()
+    host.kwargs.clear()
+    return env, real
+
+
+def _second(envs_dir, fingerprint, name='datascience'):
+    """The other directory name of a fingerprint, for rebuilds because of content drift."""
+    return str(envs_dir / ('.%s-%s' % (name, hashlib.sha256(('rebuilt:' + fingerprint).encode()).hexdigest()[:12])))
+
+
+def _write_marker(directory, marker):
+    with open(os.path.join(directory, MARKER), 'w', encoding='utf-8') as handle:
+        json.dump(marker, handle)
+
+
+def test_clean_env_has_no_content_drift_and_reads_no_metadata(host, tmp_path, envs_dir, python, monkeypatch):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    before = tree(envs_dir)
+
+    def no_metadata(path):
+        raise AssertionError('a no-change run read %s' % path)
+    monkeypatch.setattr(python_envs, '_info_headers', no_metadata)
+
+    for check in (True, False):
+        result = run([env], tmp_path, check=check, diff=True)
+
+        assert host.commands == [[python, '-c', PROBE]]
+        assert result['changed'] is False
+        assert result['diff'] == []
+        assert result['envs'][0]['content_drift'] == NO_DRIFT
+        assert result['envs'][0]['repaired'] is False
+        assert tree(envs_dir) == before
+        host.commands.clear()
+
+
+def test_removed_package_is_reported_in_check_mode_and_nothing_runs(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    remove_dist(real, 'pandas')  # pip uninstall -y pandas, by hand
+    before = tree(envs_dir)
+
+    result = run([env], tmp_path, check=True, diff=True)
+
+    assert host.commands == [[python, '-c', PROBE]]
+    assert tree(envs_dir) == before
+    assert result['changed'] is True
+    entry = result['envs'][0]
+    assert (entry['changed'], entry['repaired'], entry['rebuilt']) == (True, True, False)
+    assert entry['real_path'] == real
+    assert entry['content_drift'] == {'missing': ['pandas==2.2.3'], 'added': [], 'changed': []}
+    assert result['diff'] == [{
+        'before_header': str(envs_dir / 'datascience') + ' (installed distributions)',
+        'after_header': str(envs_dir / 'datascience') + ' (distributions recorded at build time)',
+        'before': '', 'after': 'pandas==2.2.3\n',
+    }]
+
+
+def test_downgraded_package_is_reported_and_reinstalled(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    remove_dist(real, 'pandas')
+    dist_info(real, 'pandas', '2.1.4')  # pip install pandas==2.1.4, by hand
+
+    check = run([env], tmp_path, check=True, diff=True)
+    result = run([env], tmp_path)
+
+    drift = {'missing': [], 'added': [], 'changed': [{'name': 'pandas', 'recorded': '2.2.3', 'installed': '2.1.4'}]}
+    assert check['envs'][0]['content_drift'] == drift
+    assert check['diff'][0]['before'] == 'pandas==2.1.4\n'
+    assert check['diff'][0]['after'] == 'pandas==2.2.3\n'
+    assert result['envs'][0]['content_drift'] == drift
+    assert (result['envs'][0]['repaired'], result['envs'][0]['rebuilt']) == (True, False)
+    assert 'pandas-2.2.3.dist-info' in dist_infos(real)
+    assert 'pandas-2.1.4.dist-info' not in dist_infos(real)
+    assert os.readlink(envs_dir / 'datascience') == os.path.basename(real)
+
+
+def test_added_package_is_reported_and_uninstalled(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    dist_info(real, 'requests', '2.32.3')  # pip install requests, by hand
+
+    check = run([env], tmp_path, check=True)
+    host.commands.clear()
+    result = run([env], tmp_path)
+
+    assert check['envs'][0]['content_drift'] == {'missing': [], 'added': ['requests==2.32.3'], 'changed': []}
+    assert check['changed'] is True
+    venv_python = os.path.join(real, 'bin', 'python')
+    assert host.commands[1:] == [[venv_python, '-m', 'pip', 'uninstall'] + PIP_FLAGS + ['-y', 'requests']]
+    assert result['envs'][0]['repaired'] is True
+    assert dist_infos(real) == ['PyYAML-6.0.2.dist-info', 'pandas-2.2.3.dist-info', 'pip-24.0.dist-info']
+
+
+def test_repair_runs_one_install_and_one_uninstall_with_the_recorded_pins(host, tmp_path, envs_dir, python):
+    host.resolved = [('pandas', '2.2.3'), ('numpy', '2.1.0'), ('PyYAML', '6.0.2')]
+    index = ['--index-url', 'https://pypi.example.com/simple']
+    env, real = _built(host, tmp_path, envs_dir, python, pip_args=index)
+    with open(os.path.join(real, MARKER), encoding='utf-8') as handle:
+        marker = handle.read()
+    remove_dist(real, 'pandas')
+    remove_dist(real, 'numpy')
+    dist_info(real, 'numpy', '1.26.4')
+    dist_info(real, 'requests', '2.32.3')
+    dist_info(real, 'idna', '3.10')
+
+    result = run([env], tmp_path, diff=True)
+
+    venv_python = os.path.join(real, 'bin', 'python')
+    assert host.commands == [
+        [python, '-c', PROBE],
+        [venv_python, '-m', 'pip', 'install'] + PIP_FLAGS + index + ['--no-deps', 'numpy==2.1.0', 'pandas==2.2.3'],
+        [venv_python, '-m', 'pip', 'uninstall'] + PIP_FLAGS + ['-y', 'idna', 'requests'],
+    ]
+    assert all(env.get('LC_ALL') == 'C' for env in host.environ)
+    assert result['changed'] is True
+    entry = result['envs'][0]
+    assert (entry['changed'], entry['repaired'], entry['rebuilt'], entry['real_path']) == (True, True, False, real)
+    assert entry['content_drift'] == {
+        'missing': ['pandas==2.2.3'], 'added': ['idna==3.10', 'requests==2.32.3'],
+        'changed': [{'name': 'numpy', 'recorded': '2.1.0', 'installed': '1.26.4'}]}
+    assert result['diff'][0]['before'] == 'idna==3.10\nnumpy==1.26.4\nrequests==2.32.3\n'
+    assert result['diff'][0]['after'] == 'numpy==2.1.0\npandas==2.2.3\n'
+    assert dist_infos(real) == ['PyYAML-6.0.2.dist-info', 'numpy-2.1.0.dist-info', 'pandas-2.2.3.dist-info',
+                                'pip-24.0.dist-info']
+    with open(os.path.join(real, MARKER), encoding='utf-8') as handle:
+        assert handle.read() == marker  # the recorded lists are only written by builds
+    assert sorted(os.listdir(envs_dir)) == [os.path.basename(real), 'datascience']
+
+    host.commands.clear()
+    again = run([env], tmp_path)
+    assert host.commands == [[python, '-c', PROBE]]
+    assert again['changed'] is False
+
+
+def test_repair_with_uv(host, tmp_path, envs_dir, python):
+    host.uv = '/usr/local/bin/uv'
+    index = ['--index-url', 'https://idx/simple']
+    env, real = _built(host, tmp_path, envs_dir, python, installer='uv', pip_args=index)
+    remove_dist(real, 'pandas')
+    dist_info(real, 'requests', '2.32.3')
+
+    result = run([env], tmp_path)
+
+    venv_python = os.path.join(real, 'bin', 'python')
+    assert host.commands[1:] == [
+        ['/usr/local/bin/uv', 'pip', 'install', '--python', venv_python] + index + ['--no-deps', 'pandas==2.2.3'],
+        ['/usr/local/bin/uv', 'pip', 'uninstall', '--python', venv_python, 'requests'],
+    ]
+    assert all(kwargs.get('cwd') == '/' for kwargs in host.kwargs[1:])
+    assert (result['envs'][0]['repaired'], result['envs'][0]['rebuilt']) == (True, False)
+    assert dist_infos(real) == ['PyYAML-6.0.2.dist-info', 'pandas-2.2.3.dist-info']  # uv venv: no pip
+
+
+def test_repair_that_still_differs_falls_back_to_a_rebuild(host, tmp_path, envs_dir, python, warnings):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    fingerprint = _fingerprint(packages=['pandas==2.2.3'])
+    assert real == _versioned(envs_dir, fingerprint)
+    remove_dist(real, 'pandas')
+    host.inert = True  # the installer says it worked but changed nothing
+
+    result = run([env], tmp_path)
+
+    second = _second(envs_dir, fingerprint)
+    venv_python = os.path.join(real, 'bin', 'python')
+    assert host.commands[:3] == [
+        [python, '-c', PROBE],
+        [venv_python, '-m', 'pip', 'install'] + PIP_FLAGS + ['--no-deps', 'pandas==2.2.3'],
+        [python, '-m', 'venv', second],
+    ]
+    entry = result['envs'][0]
+    assert (entry['changed'], entry['repaired'], entry['rebuilt']) == (True, True, True)
+    assert entry['real_path'] == second
+    assert entry['fingerprint'] == fingerprint
+    assert entry['content_drift'] == {'missing': ['pandas==2.2.3'], 'added': [], 'changed': []}
+    assert os.readlink(envs_dir / 'datascience') == os.path.basename(second)
+    assert not os.path.exists(real)
+    assert sorted(os.listdir(envs_dir)) == [os.path.basename(second), 'datascience']
+    assert _marker(second)['fingerprint'] == fingerprint
+    assert 'pandas-2.2.3.dist-info' in dist_infos(second)
+    assert any('still differs' in warning and 'missing pandas==2.2.3' in warning for warning in warnings)
+
+    # The second name is as good as the first: nothing to do next time ...
+    host.commands.clear()
+    again = run([env], tmp_path)
+    assert host.commands == [[python, '-c', PROBE]]
+    assert again['changed'] is False
+    assert again['envs'][0]['real_path'] == second
+
+    # ... and the next rebuild goes back to the first, since the second is in use.
+    remove_dist(second, 'pandas')
+    third = run([env], tmp_path)
+    assert third['envs'][0]['real_path'] == real
+    assert os.readlink(envs_dir / 'datascience') == os.path.basename(real)
+    assert not os.path.exists(second)
+
+
+def test_failing_repair_command_falls_back_to_a_rebuild(host, tmp_path, envs_dir, python, warnings):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    remove_dist(real, 'pandas')
+    host.failures.append((lambda argv: '--no-deps' in argv,
+                          (1, '', 'ERROR: No matching distribution found for pandas==2.2.3\n')))
+
+    result = run([env], tmp_path)
+
+    second = _second(envs_dir, _fingerprint(packages=['pandas==2.2.3']))
+    assert (result['envs'][0]['repaired'], result['envs'][0]['rebuilt']) == (True, True)
+    assert result['envs'][0]['real_path'] == second
+    assert not any('uninstall' in argv for argv in host.commands)
+    assert any('No matching distribution' in warning for warning in warnings)
+
+
+def test_failed_rebuild_after_repair_keeps_the_env_in_use(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    remove_dist(real, 'pandas')
+    before = tree(envs_dir)
+    host.failures.append((lambda argv: '--no-deps' in argv, (1, '', 'network down\n')))
+    host.failures.append((lambda argv: argv[1:3] == ['-m', 'venv'], (1, '', 'Error: no space left on device\n')))
+
+    result = run_failing([env], tmp_path)
+
+    assert 'no space left' in result['msg']
+    assert tree(envs_dir) == before
+    assert os.readlink(envs_dir / 'datascience') == os.path.basename(real)
+
+
+def test_marker_without_recorded_lists_has_nothing_to_compare(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    marker = _marker(real)
+    del marker['distributions'], marker['installed']
+    _write_marker(real, marker)
+    remove_dist(real, 'pandas')
+    dist_info(real, 'requests', '2.32.3')
+
+    for check in (True, False):
+        result = run([env], tmp_path, check=check)
+
+        assert host.commands == [[python, '-c', PROBE]]
+        assert result['changed'] is False
+        assert result['envs'][0]['content_drift'] == NO_DRIFT
+        host.commands.clear()
+
+
+def test_older_marker_is_compared_with_pip_list(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    marker = _marker(real)
+    del marker['distributions']
+    marker['installed'] = {'pandas': '2.2.3', 'pyyaml': '6.0.2', 'pip': '24.0'}
+    _write_marker(real, marker)
+
+    clean = run([env], tmp_path, check=True)
+    remove_dist(real, 'PyYAML')
+    drifted = run([env], tmp_path, check=True)
+
+    assert clean['changed'] is False
+    assert drifted['envs'][0]['content_drift'] == {'missing': ['pyyaml==6.0.2'], 'added': [], 'changed': []}
+
+
+def test_older_marker_of_an_env_with_system_site_packages_is_not_compared(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python, system_site_packages=True)
+    marker = _marker(real)
+    del marker['distributions']  # pip list also listed the system's distributions
+    marker['installed'] = {'pandas': '2.2.3', 'pyyaml': '6.0.2', 'pip': '24.0', 'python-apt': '2.6.0'}
+    _write_marker(real, marker)
+
+    result = run([env], tmp_path, check=True)
+
+    assert result['changed'] is False
+    assert result['envs'][0]['content_drift'] == NO_DRIFT
+
+
+def test_names_are_compared_normalised(host, tmp_path, envs_dir, python):
+    host.resolved = [('scikit_learn', '1.5.0'), ('ruamel.yaml', '0.18.6'), ('Jinja2', '3.1.4')]
+    env, real = _built(host, tmp_path, envs_dir, python)
+    marker = _marker(real)
+    assert marker['distributions'] == {'jinja2': '3.1.4', 'pip': '24.0', 'ruamel-yaml': '0.18.6', 'scikit-learn': '1.5.0'}
+    del marker['distributions']
+    marker['installed'] = {'scikit-learn': '1.5.0', 'ruamel.yaml': '0.18.6', 'jinja2': '3.1.4', 'pip': '24.0'}
+    _write_marker(real, marker)
+
+    clean = run([env], tmp_path, check=True)
+    remove_dist(real, 'scikit-learn')
+    dist_info(real, 'Scikit_Learn', '1.4.2')
+    drifted = run([env], tmp_path, check=True)
+
+    assert clean['changed'] is False
+    assert drifted['envs'][0]['content_drift'] == {
+        'missing': [], 'added': [], 'changed': [{'name': 'scikit-learn', 'recorded': '1.5.0', 'installed': '1.4.2'}]}
+
+
+def test_content_and_attribute_changes_give_two_diff_entries(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    remove_dist(real, 'pandas')
+
+    result = run([dict(env, mode='0750')], tmp_path, check=True, diff=True)
+
+    assert [entry['before_header'] for entry in result['diff']] == [
+        str(envs_dir / 'datascience'), str(envs_dir / 'datascience') + ' (installed distributions)']
+    assert json.loads(result['diff'][0]['after'])['mode'] == '0750'
+    assert result['diff'][1]['after'] == 'pandas==2.2.3\n'
+
+
+def test_env_to_be_rebuilt_is_not_compared(host, tmp_path, envs_dir, python):
+    env, real = _built(host, tmp_path, envs_dir, python)
+    remove_dist(real, 'pandas')
+
+    result = run([dict(env, packages=['pandas==2.2.2'])], tmp_path, check=True)
+
+    assert result['envs'][0]['rebuilt'] is True
+    assert result['envs'][0]['repaired'] is False
+    assert result['envs'][0]['content_drift'] == NO_DRIFT
+
+
+def test_uv_repair_without_uv_fails_clearly(host, tmp_path, envs_dir, python):
+    host.uv = '/usr/local/bin/uv'
+    env, real = _built(host, tmp_path, envs_dir, python, installer='uv')
+    remove_dist(real, 'pandas')
+    host.uv = None
+
+    result = run_failing([env], tmp_path)
+
+    assert 'repair datascience' in result['msg']
+    assert host.commands == [[python, '-c', PROBE]]
+
+
+# --------------------------------------------------------------------------- reading site-packages
+
+
+def _entries(directory, names):
+    """Entries of a site-packages directory: names ending in / are directories, others files."""
+    os.makedirs(directory, exist_ok=True)
+    for name in names:
+        path = os.path.join(directory, name.rstrip('/'))
+        if name.endswith('/'):
+            os.makedirs(path)
+        else:
+            with open(path, 'w', encoding='utf-8'):
+                pass
+
+
+def test_recorded_site_packages_reads_as_pip_listed_it(tmp_path):
+    with open(os.path.join(FIXTURES, 'site_packages.txt'), encoding='utf-8') as handle:
+        _entries(site_packages(str(tmp_path)), handle.read().split())
+    os.symlink('lib', tmp_path / 'lib64')
+    with open(os.path.join(FIXTURES, 'pip_list.json'), encoding='utf-8') as handle:
+        listed = json.load(handle)
+
+    found = python_envs._distributions(str(tmp_path))
+
+    assert len(found) == len(listed) == 86
+    assert found == {re.sub(r'[-_.]+', '-', item['name']).lower(): item['version'] for item in listed}
+    assert found['ruamel-yaml'] == '0.19.1' and found['parsley'] == '1.3'
+
+
+def test_reading_site_packages_edge_cases(tmp_path):
+    site = site_packages(str(tmp_path))
+    _entries(site, [
+        'six-1.16.0.dist-info/',
+        'typing_extensions-4.12.2.dist-info/',
+        'torch-2.4.1+cpu.dist-info/',
+        'Old_Style-1.0-py3.11.egg-info',  # distutils egg-info file
+        'legacy_pkg-2.0-py3.11.egg-info/',  # setuptools egg-info directory
+        'noversion.egg-info/',  # name only: PKG-INFO says the rest
+        'odd-name-3.0.dist-info/',  # unescaped name: METADATA says the rest
+        '~andas-2.2.3.dist-info/',  # left by an interrupted pip uninstall, ignored as pip ignores it
+        'broken.dist-info/',  # neither name nor METADATA: ignored
+        'dup-1.0.dist-info/', 'dup-2.0.dist-info/',  # a broken install: both reported
+        'six-1.16.0.dist-info.txt', 'six/', 'six.py', 'distutils-precedence.pth',
+    ])
+    with open(os.path.join(site, 'noversion.egg-info', 'PKG-INFO'), 'w', encoding='utf-8') as handle:
+        handle.write('Metadata-Version: 1.1\nName: NoVersion\nVersion: 0.3\n\nName: not a header\n')
+    with open(os.path.join(site, 'odd-name-3.0.dist-info', 'METADATA'), 'w', encoding='utf-8') as handle:
+        handle.write('Metadata-Version: 2.1\nName: odd-name\nVersion: 3.0\n')
+    with open(os.path.join(site, '~andas-2.2.3.dist-info', 'METADATA'), 'w', encoding='utf-8') as handle:
+        handle.write('Metadata-Version: 2.1\nName: pandas\nVersion: 2.2.3\n')
+    lib64 = site_packages(str(tmp_path)).replace('/lib/', '/lib64/')  # a real lib64 of its own
+    _entries(lib64, ['numpy-2.1.3.dist-info/'])
+
+    assert python_envs._distributions(str(tmp_path)) == {
+        'six': '1.16.0', 'typing-extensions': '4.12.2', 'torch': '2.4.1+cpu', 'old-style': '1.0',
+        'legacy-pkg': '2.0', 'noversion': '0.3', 'odd-name': '3.0', 'dup': '1.0, 2.0', 'numpy': '2.1.3'}
+
+
+def test_lib64_link_is_not_read_twice(tmp_path):
+    _entries(site_packages(str(tmp_path)), ['six-1.16.0.dist-info/'])
+    os.symlink('lib', tmp_path / 'lib64')
+
+    assert python_envs._site_packages(str(tmp_path)) == [site_packages(str(tmp_path))]
+    assert python_envs._distributions(str(tmp_path)) == {'six': '1.16.0'}
+    assert python_envs._distributions(str(tmp_path / 'missing')) == {}

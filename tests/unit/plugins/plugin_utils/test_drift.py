@@ -58,6 +58,40 @@ def test_packages_services_groups_kernels_and_envs():
     assert envs == [{'kind': 'python_env', 'name': '/opt/e', 'summary': 'rebuilt'}]
 
 
+def test_python_env_content_drift_is_summarised():
+    drift = {'missing': ['pandas==2.2.3'], 'added': ['requests==2.32.3'],
+             'changed': [{'name': 'numpy', 'recorded': '2.1.0', 'installed': '1.26.4'}]}
+    result = {'changed': True, 'envs': [
+        {'path': '/opt/a', 'changed': True, 'rebuilt': False, 'repaired': True, 'content_drift': drift},
+        {'path': '/opt/b', 'changed': True, 'rebuilt': True, 'repaired': True,
+         'content_drift': {'missing': [], 'added': ['idna==3.10'], 'changed': []}},
+        {'path': '/opt/c', 'changed': True, 'rebuilt': False, 'repaired': False,
+         'content_drift': {'missing': [], 'added': [], 'changed': []}},
+        {'path': '/opt/d', 'changed': False, 'rebuilt': False, 'repaired': False,
+         'content_drift': {'missing': [], 'added': [], 'changed': []}}]}
+
+    found = _drift.changes('mlops.hosts.python_envs', {}, result, 't')
+
+    assert found == [
+        {'kind': 'python_env', 'name': '/opt/a',
+         'summary': 'content differs from its build: missing pandas==2.2.3; changed numpy 2.1.0 -> 1.26.4; '
+                    'added requests==2.32.3; repaired'},
+        {'kind': 'python_env', 'name': '/opt/b', 'summary': 'content differs from its build: added idna==3.10; rebuilt'},
+        {'kind': 'python_env', 'name': '/opt/c', 'summary': 'changed'}]
+
+
+def test_python_env_long_content_drift_is_shortened():
+    added = ['pkg%02d==1.0' % number for number in range(30)]
+    result = {'envs': [{'path': '/opt/a', 'changed': True, 'repaired': True,
+                        'content_drift': {'missing': [], 'added': added, 'changed': []}}]}
+
+    summary = _drift.changes('mlops.hosts.python_envs', {}, result, 't')[0]['summary']
+
+    assert summary.startswith('content differs from its build: added pkg00==1.0, pkg01==1.0')
+    assert 'pkg11==1.0 and 18 more; repaired' in summary
+    assert 'pkg12' not in summary
+
+
 def test_builtin_modules_by_their_arguments():
     assert _drift.changes('ansible.builtin.file', {'path': '/etc/x', 'mode': '0600'}, {'diff': {'before': {'mode': '0644'}, 'after': {'mode': '0600'}}}, 't') \
         == [{'kind': 'file', 'name': '/etc/x', 'summary': 'mode: 0644 -> 0600'}]
@@ -92,3 +126,22 @@ def test_report_files(tmp_path):
     assert failures == ['file /etc/a']
     assert '/etc/a' in (tmp_path / _drift.REPORT_MARKDOWN).read_text()
     assert _drift.read_report(str(tmp_path))['check_mode'] is True
+
+
+def test_restart_pending_is_drift_and_a_restart_of_this_run_a_consequence():
+    units = _drift.changes('mlops.hosts.systemd_units', {}, {'units': [
+        {'name': 'chrony.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active',
+         'restart_pending': True, 'restart_reasons': ['/etc/chrony/chrony.conf was modified after chrony.service started']},
+        {'name': 'jupyterhub.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active',
+         'restart_pending': False, 'restart_reasons': ['/etc/jupyterhub/jupyterhub_config.py changed by this run']},
+        {'name': 'tigervncserver@:1.service', 'changed': True, 'actions': [], 'active_state': 'active',
+         'restart_pending': True, 'restart_deferred': True,
+         'restart_reasons': ['/usr/local/lib/mlops/virtual-desktop-session was modified after it started']}]}, 't')
+
+    assert [(u['kind'], u['name'], u.get('consequence', False)) for u in units] == [
+        ('restart pending', 'chrony.service', False),
+        ('service', 'jupyterhub.service', True),
+        ('restart pending', 'tigervncserver@:1.service', False)]
+    assert units[0]['summary'] == '/etc/chrony/chrony.conf was modified after chrony.service started'
+    assert 'changed by this run' in units[1]['summary']
+    assert units[2]['summary'].endswith('(deferred: clients connected)')
