@@ -180,9 +180,9 @@ options:
     description:
       - Run C(systemctl daemon-reload) before anything else, so that systemd reads new or changed
         unit files.
-      - Without it the module reloads all the same when a listed unit reports C(NeedDaemonReload=yes)
-        (its unit file or a drop-in changed on disk since systemd loaded it), or when a unit file or drop-in
-        of a listed unit is in O(changed_paths).
+      - Without it the module reloads all the same, after reading the units and before changing any, when a
+        unit is to be enabled, started or restarted (a new drop-in is not even reported by systemd as needing a
+        reload) or reports C(NeedDaemonReload=yes); it then reads the units again. A no-change run never reloads.
       - As with M(ansible.builtin.systemd_service), the reload itself does not count as a change.
       - Not run in check mode; there a unit that needs a reload is reported as a pending restart.
     type: bool
@@ -566,13 +566,19 @@ class SystemdUnits:
         return [f for f in files if f]
 
     def _needs_reload(self, items):
-        """Whether systemd must reload before the units' states mean what is on disk."""
+        """Whether systemd must reload before the planned starts and restarts (or its view is stale)."""
         for item in items:
             if item['show'].get('NeedDaemonReload') == 'yes':
                 return True
-            if self.changed_paths.intersection(self._unit_files(item)):
+            if set(item['actions']) & {'enable', 'start', 'restart'}:
                 return True
         return False
+
+    def _plan_all(self, items, errors):
+        del errors[:]
+        for item in items:
+            item.update(restart_reasons=[], restart_pending=False, restart_deferred=False, started_at='')
+            self._plan(item, errors)
 
     # Restart reasons read from the host.
 
@@ -695,7 +701,7 @@ class SystemdUnits:
             # In check mode the unit file may come from an earlier task that has not run.
             if not self.module.check_mode:
                 errors.append("unit '%s' cannot be %s: it was not found; install its unit file first "
-                              "(with daemon_reload=true when it was just written)" % (name, what))
+                              "(the module reloads systemd before it starts anything)" % (name, what))
         elif load_state == 'masked':
             errors.append("unit '%s' cannot be %s: it is masked; systemd_units never unmasks units, "
                           "run 'systemctl unmask %s' if it should run" % (name, what, name))
@@ -751,11 +757,14 @@ class SystemdUnits:
         items = self._expand_patterns(items)
         if items:
             self._read_states(items)
-            if not reload and not self.module.check_mode and self._needs_reload(items):
-                self._run([self.systemctl, 'daemon-reload'])
-                self._read_states(items)
-        for item in items:
-            self._plan(item, errors)
+        self._plan_all(items, errors)
+        # A unit file or drop-in that systemd has not loaded yet (a new drop-in is not even in
+        # NeedDaemonReload) must be loaded before the unit starts: reload whenever something will run.
+        if not reload and not self.module.check_mode and self._needs_reload(items):
+            self._run([self.systemctl, 'daemon-reload'])
+            self._read_states(items)
+            self.warnings = []
+            self._plan_all(items, errors)
         if errors:
             self.module.fail_json(msg='; '.join(errors), errors=errors)
 

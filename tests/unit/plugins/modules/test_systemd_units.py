@@ -17,6 +17,12 @@ SHOW = [SYSTEMCTL, 'show', '--no-pager',
         'DropInPaths,EnvironmentFiles,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,MainPID,'
         'ControlGroup']
 # What every unit of a result reports beside its state when no restart was due.
+# Before anything starts or restarts, systemd reloads (a new drop-in is not even in NeedDaemonReload) and the
+# units are read again.
+def reloaded(names):
+    return [[SYSTEMCTL, 'daemon-reload'], SHOW + names]
+
+
 NO_RESTART = {'restart_reasons': [], 'restart_pending': False, 'restart_deferred': False, 'started_at': ''}
 
 # What `systemctl show --property=Id,Names,LoadState,ActiveState,SubState,UnitFileState UNIT` prints
@@ -161,6 +167,7 @@ def test_enable_and_start_in_one_call_each(systemd):
 
     assert systemd.commands == [
         SHOW + ['spark-master.service', 'spark-history.service'],
+        *reloaded(['spark-master.service', 'spark-history.service']),
         [SYSTEMCTL, 'enable', 'spark-master.service', 'spark-history.service'],
         [SYSTEMCTL, 'start', 'spark-master.service', 'spark-history.service'],
     ]
@@ -175,7 +182,8 @@ def test_failed_unit_is_started_again(systemd):
 
     result = run({'units': [{'name': 'hadoop-hdfs-datanode'}]})
 
-    assert systemd.commands[1:] == [[SYSTEMCTL, 'start', 'hadoop-hdfs-datanode.service']]
+    assert systemd.commands[1:] == reloaded(['hadoop-hdfs-datanode.service']) + [
+        [SYSTEMCTL, 'start', 'hadoop-hdfs-datanode.service']]
     assert result['units'][0]['actions'] == ['start']
 
 
@@ -206,7 +214,7 @@ def test_restarts_one_at_a_time_in_list_order_after_the_batches(systemd):
         {'name': 'spark-master'},
     ]})
 
-    assert systemd.commands[1:] == [
+    assert systemd.commands[3:] == [
         [SYSTEMCTL, 'enable', 'jupyterhub.service', 'spark-master.service'],
         [SYSTEMCTL, 'start', 'spark-master.service'],
         [SYSTEMCTL, 'restart', 'jupyterhub-proxy.service'],
@@ -281,7 +289,9 @@ def test_not_found_fails_outside_check_mode_before_any_change(systemd):
     result = run_fail({'units': [{'name': 'spark-master'}, {'name': 'spark-histroy'}]})
 
     assert "unit 'spark-histroy.service' cannot be enabled and started: it was not found" in result['msg']
-    assert systemd.commands == [SHOW + ['spark-master.service', 'spark-histroy.service']]
+    # Reloaded in case its unit file was just written; nothing changed.
+    assert systemd.commands == [SHOW + ['spark-master.service', 'spark-histroy.service']] + reloaded(
+        ['spark-master.service', 'spark-histroy.service'])
 
 
 @pytest.mark.parametrize('check_mode', [False, True])
@@ -301,7 +311,7 @@ def test_masked_fails_and_is_never_unmasked(systemd, check_mode):
     result = run_fail({'units': [{'name': 'spark-master'}, {'name': 'spark-worker'}]}, check_mode=check_mode)
 
     assert "unit 'spark-worker.service' cannot be enabled and started: it is masked" in result['msg']
-    assert len(systemd.commands) == 1
+    assert [c[1] for c in systemd.commands] == (['show'] if check_mode else ['show', 'daemon-reload', 'show'])
 
 
 def test_masked_unit_that_should_be_stopped_and_disabled_is_fine(systemd):
@@ -341,7 +351,7 @@ def test_restart_failure_names_the_unit(systemd):
 
     assert 'systemctl restart failed with rc 1 for jupyterhub-proxy.service' in result['msg']
     assert 'journalctl -u jupyterhub-proxy.service' in result['msg']
-    assert systemd.commands[1:] == [[SYSTEMCTL, 'restart', 'jupyterhub-proxy.service']]
+    assert systemd.commands[3:] == [[SYSTEMCTL, 'restart', 'jupyterhub-proxy.service']]
 
 
 def test_show_failure_is_reported(systemd):
@@ -421,7 +431,7 @@ def test_unit_file_states_that_need_enable(systemd, unit_file_state, actions):
     result = run({'units': [{'name': 'a'}]})
 
     assert result['units'][0]['actions'] == actions
-    assert len(systemd.commands) == 1 + len(actions)
+    assert len(systemd.commands) == (3 if actions else 1) + len(actions)
 
 
 def test_bad_unit_file_state_fails(systemd):
@@ -482,7 +492,7 @@ def test_input_modified_after_start_is_a_pending_restart(systemd, clock, tmp_pat
 
     result = run({'units': [{'name': 'chrony', 'inputs': [conf, older, str(tmp_path / 'missing')]}]})
 
-    assert systemd.commands[1:] == [[SYSTEMCTL, 'restart', 'chrony.service']]
+    assert systemd.commands[1:] == reloaded(['chrony.service']) + [[SYSTEMCTL, 'restart', 'chrony.service']]
     unit = result['units'][0]
     assert unit['actions'] == ['restart'] and unit['changed'] is True
     assert unit['restart_pending'] is True
@@ -770,7 +780,8 @@ def test_pattern_checks_each_running_match_and_never_starts_any(systemd, clock, 
 
     assert systemd.commands[0] == LIST_UNITS + ['jupyter-*-singleuser.service']
     assert systemd.commands[1] == SHOW + ['jupyter-alice-singleuser.service', 'jupyter-bob-singleuser.service']
-    assert systemd.commands[2:] == [[SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service']]
+    assert systemd.commands[2:] == reloaded(['jupyter-alice-singleuser.service', 'jupyter-bob-singleuser.service']) + [
+        [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service']]
     assert [u['actions'] for u in result['units']] == [['restart'], []]
 
 
