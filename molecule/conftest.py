@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,3 +71,91 @@ def scenario_playbook(name: str = 'converge.yml') -> Path:
 def hostname(host) -> str:
     """The inventory name of the host under test."""
     return host.backend.get_hostname()
+
+
+# ------------------------------------------------------------------------------------------------ stage tags
+
+ROLES = Path(__file__).resolve().parents[1] / 'roles'
+
+
+def stage_tags(*roles: str) -> list[str]:
+    """The tags of the roles' stages (tasks/main.yml), except preflight, which every tag runs."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    found = []
+    for role in roles:
+        for entry in yaml.safe_load((ROLES / role / 'tasks' / 'main.yml').read_text()):
+            found += [tag for tag in entry.get('tags', [])
+                      if tag.startswith(role + '_') and not tag.endswith('_preflight') and tag not in found]
+    return found
+
+
+def assert_stage_tag_alone(hostname: str, tag: str, check: bool) -> None:
+    """A stage run alone on a converged host: no failure and, as for the full role, no change."""
+    run = run_playbook(scenario_playbook(), '--tags', tag, check=check, limit=hostname)
+    assert run.rc == 0 and not run.failed, f'--tags {tag} failed: {run.failed}\n{run.output[-4000:]}'
+    assert run.changed_tasks(hostname) == [], f'--tags {tag} changed {run.changed_tasks(hostname)} on a converged host'
+
+
+# ------------------------------------------------------------------------------------- services and inputs
+
+# Run on the host: for each unit (name, declared inputs, packages), the unit's own files as systemd reports
+# them, and every input modified after the unit's main process started. Written independently of the
+# systemd_units module, whose decisions it checks.
+_INPUTS_PROBE = r'''
+import glob, json, os, subprocess, sys, time
+units = json.loads(sys.argv[1])
+now_real, now_mono = time.time(), time.clock_gettime(time.CLOCK_MONOTONIC)
+report = []
+for unit in units:
+    props = dict(line.split('=', 1) for line in subprocess.run(
+        ['systemctl', 'show', unit['name'], '-p', 'ActiveState', '-p', 'ExecMainStartTimestampMonotonic',
+         '-p', 'FragmentPath', '-p', 'DropInPaths', '-p', 'EnvironmentFiles'],
+        capture_output=True, text=True).stdout.splitlines() if '=' in line)
+    if props.get('ActiveState') != 'active' or not int(props.get('ExecMainStartTimestampMonotonic') or 0):
+        continue
+    started = now_real - (now_mono - int(props['ExecMainStartTimestampMonotonic']) / 1e6)
+    paths = [props.get('FragmentPath', '')] + props.get('DropInPaths', '').split()
+    paths += [props.get('EnvironmentFiles', '').split(' (')[0]]
+    for pattern in unit['inputs']:
+        paths += glob.glob(pattern)
+    for package in unit['packages']:
+        paths += glob.glob('/var/lib/dpkg/info/%s.list' % package) + glob.glob('/var/lib/dpkg/info/%s:*.list' % package)
+    for path in filter(None, paths):
+        if os.path.lexists(path) and os.lstat(path).st_mtime > started:
+            report.append('%s started %s, before %s was modified (%s)' % (
+                unit['name'], time.strftime('%H:%M:%S', time.gmtime(started)), path,
+                time.strftime('%H:%M:%S', time.gmtime(os.lstat(path).st_mtime))))
+print(json.dumps(report))
+'''
+
+
+def managed_units(hostname: str) -> list[dict]:
+    """Every unit the roles run on the host, with its declared inputs, from a check run's module arguments."""
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json')
+    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+    inventory = os.path.dirname(os.environ['MOLECULE_INVENTORY_FILE'])
+    proc = subprocess.run(['ansible-playbook', '-i', inventory, str(scenario_playbook()), '--check', '--limit', hostname],
+                          env=env, capture_output=True, text=True, check=False)
+    report = json.loads(proc.stdout[proc.stdout.index('{'):])
+    units = []
+    for play in report.get('plays', []):
+        for task in play.get('tasks', []):
+            result = task.get('hosts', {}).get(hostname, {})
+            args = result.get('invocation', {}).get('module_args', {})
+            for unit in args.get('units') or []:
+                # Patterns (users' Jupyter servers) match units the hub starts, not the roles.
+                if 'inputs' in unit and unit.get('state', 'started') == 'started' and '*' not in unit['name']:
+                    name = unit['name'] if '.' in unit['name'] else unit['name'] + '.service'
+                    units.append({'name': name, 'inputs': unit['inputs'] + unit.get('secure_inputs', []),
+                                  'packages': unit.get('packages', [])})
+    return units
+
+
+def assert_services_started_after_their_inputs(host, hostname: str) -> None:
+    """No managed service on the host started before any of its inputs was last modified."""
+    units = managed_units(hostname)
+    assert units, 'the check run reported no managed unit on this host'
+    out = host.run('python3 -c %s %s' % (shlex.quote(_INPUTS_PROBE), shlex.quote(json.dumps(units))))
+    assert out.rc == 0, out.stderr
+    assert json.loads(out.stdout) == [], f'services older than their inputs on {hostname}'
