@@ -5,7 +5,12 @@ playbook on the bare hosts (timed), run it again with nothing to change (timed),
 tasks that ran. A scenario's benchmark.yml, when it has one, is timed instead of its converge.yml
 (spark_cluster times the three Spark hosts without its JupyterHub client). Writes benchmarks/results/<timestamp>.json and .md, and the same as latest.*.
 
+--repeat N times N no-change runs and reports their median. --compare REV also times N no-change runs of
+the collection as it was at the git revision REV on the same converged hosts, alternating with this
+checkout's (REV, this, REV, this...), so both medians come from the same machine state.
+
     python tests/benchmark.py --scenarios base --distros "debian11 debian12"
+    python tests/benchmark.py --scenarios "base jupyterhub" --distros debian12 --repeat 3 --compare HEAD~5
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import glob
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,10 +48,24 @@ def ephemeral_dir(scenario: str) -> Path:
     return Path(max(candidates, key=os.path.getmtime))
 
 
-def timed_run(scenario: str, eph: Path) -> tuple[float, dict]:
+def checkout(rev: str) -> Path:
+    """The collection as it was at rev, unpacked as ansible_collections/mlops/hosts in a temporary directory."""
+    top = Path(tempfile.mkdtemp(prefix='mlops-bench-'))
+    tree = top / 'ansible_collections' / 'mlops' / 'hosts'
+    tree.mkdir(parents=True)
+    archive = subprocess.run(['git', 'archive', rev], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(['tar', '-x', '-C', str(tree)], input=archive, check=True)
+    return top
+
+
+def timed_run(scenario: str, eph: Path, collections: Path | None = None) -> tuple[float, dict]:
     env = dict(os.environ, ANSIBLE_CONFIG=str(eph / 'ansible.cfg'), MOLECULE_EPHEMERAL_DIRECTORY=str(eph),
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_INJECT_FACT_VARS='false')
-    playbook = ROOT / 'molecule' / scenario / 'benchmark.yml'
+    root = ROOT
+    if collections is not None:
+        root = collections / 'ansible_collections' / 'mlops' / 'hosts'
+        env['ANSIBLE_COLLECTIONS_PATH'] = f"{collections}:{env.get('ANSIBLE_COLLECTIONS_PATH', '')}"
+    playbook = root / 'molecule' / scenario / 'benchmark.yml'
     if not playbook.exists():
         playbook = playbook.with_name('converge.yml')
     cmd = ['ansible-playbook', '-i', str(eph / 'inventory'), str(playbook)]
@@ -58,34 +79,50 @@ def timed_run(scenario: str, eph: Path) -> tuple[float, dict]:
     return elapsed, report['stats']
 
 
-def bench(scenario: str, distro: str) -> dict:
+def bench(scenario: str, distro: str, repeat: int = 1, before: Path | None = None) -> dict:
     molecule('destroy', scenario, distro)
     molecule('create', scenario, distro)
     molecule('prepare', scenario, distro)
+    times, before_times = [], []
     try:
         eph = ephemeral_dir(scenario)
         converge_s = timed_run(scenario, eph)[0]
-        noop_s, stats = timed_run(scenario, eph)
+        for _ in range(repeat):
+            if before is not None:
+                before_times.append(timed_run(scenario, eph, before)[0])
+            noop_s, stats = timed_run(scenario, eph)
+            times.append(noop_s)
     finally:
         molecule('destroy', scenario, distro)
+    noop_s = statistics.median(times)
     hosts = len(stats)
     tasks = max(s['ok'] + s['changed'] for s in stats.values())
     changed = sum(s['changed'] for s in stats.values())
-    return {
+    row = {
         'scenario': scenario, 'distro': distro, 'hosts': hosts,
         'converge_s': round(converge_s, 1), 'no_change_s': round(noop_s, 1),
+        'no_change_runs_s': [round(t, 2) for t in times],
         'tasks': tasks, 'no_change_changed': changed,
         's_per_task': round(noop_s / tasks, 3) if tasks else None,
     }
+    if before_times:
+        row['before_no_change_s'] = round(statistics.median(before_times), 1)
+        row['before_runs_s'] = [round(t, 2) for t in before_times]
+        row['change_pct'] = round(100 * (noop_s / statistics.median(before_times) - 1), 1)
+    return row
 
 
-def markdown(rows: list[dict], when: str) -> str:
+def markdown(rows: list[dict], when: str, compare: str | None = None) -> str:
     lines = [f'# Benchmark {when}', '',
-             '| scenario | distro | hosts | converge (s) | no-change run (s) | tasks | s/task | changed on no-change |',
-             '|---|---|---|---|---|---|---|---|']
+             '| scenario | distro | hosts | converge (s) | no-change run (s) | tasks | s/task | changed on no-change |'
+             + (f' no-change at {compare} (s) | change |' if compare else ''),
+             '|---|---|---|---|---|---|---|---|' + ('---|---|' if compare else '')]
     for r in rows:
-        lines.append(f"| {r['scenario']} | {r['distro']} | {r['hosts']} | {r['converge_s']} | {r['no_change_s']} "
-                     f"| {r['tasks']} | {r['s_per_task']} | {r['no_change_changed']} |")
+        line = (f"| {r['scenario']} | {r['distro']} | {r['hosts']} | {r['converge_s']} | {r['no_change_s']} "
+                f"| {r['tasks']} | {r['s_per_task']} | {r['no_change_changed']} |")
+        if compare:
+            line += f" {r.get('before_no_change_s')} | {r.get('change_pct')} % |"
+        lines.append(line)
     return '\n'.join(lines) + '\n'
 
 
@@ -93,7 +130,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--scenarios', default='base')
     parser.add_argument('--distros', default='debian11 debian12 debian13')
+    parser.add_argument('--repeat', type=int, default=1, help='no-change runs to time; the median is reported')
+    parser.add_argument('--compare', metavar='REV', help='also time the collection at this git revision')
     args = parser.parse_args()
+    before = checkout(args.compare) if args.compare else None
     rows = []
     for scenario in args.scenarios.split():
         config = (ROOT / 'molecule' / scenario / 'molecule.yml').read_text()
@@ -107,15 +147,15 @@ def main() -> int:
             if only and distro not in only.group(1).split():
                 print(f'benchmark: skip {scenario} on {distro} (the scenario runs on: {only.group(1)})', flush=True)
                 continue
-            row = bench(scenario, distro)
+            row = bench(scenario, distro, args.repeat, before)
             print(json.dumps(row), flush=True)
             rows.append(row)
     when = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H%M%SZ')
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name in (when, 'latest'):
         (RESULTS / f'{name}.json').write_text(json.dumps({'when': when, 'results': rows}, indent=2) + '\n')
-        (RESULTS / f'{name}.md').write_text(markdown(rows, when))
-    print(markdown(rows, when))
+        (RESULTS / f'{name}.md').write_text(markdown(rows, when, args.compare))
+    print(markdown(rows, when, args.compare))
     return 1 if any(r['no_change_changed'] for r in rows) else 0
 
 
