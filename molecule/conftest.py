@@ -159,3 +159,20 @@ def assert_services_started_after_their_inputs(host, hostname: str) -> None:
     out = host.run('python3 -c %s %s' % (shlex.quote(_INPUTS_PROBE), shlex.quote(json.dumps(units))))
     assert out.rc == 0, out.stderr
     assert json.loads(out.stdout) == [], f'services older than their inputs on {hostname}'
+
+
+def observed_state_tests(*roles: str, services: bool = True) -> tuple:
+    """The observed-state tests of a scenario, to assign to test_* names in its test module.
+
+    test_services_started_after_their_inputs (unless services=False) and test_stage_tag_alone for every
+    stage tag of roles, in check and run mode.
+    """
+    @pytest.mark.parametrize('check', [True, False], ids=['check', 'run'])
+    @pytest.mark.parametrize('tag', stage_tags(*roles))
+    def stage_tag_alone(hostname, tag, check):
+        assert_stage_tag_alone(hostname, tag, check)
+
+    def services_started_after_their_inputs(host, hostname):
+        assert_services_started_after_their_inputs(host, hostname)
+
+    return (services_started_after_their_inputs if services else None), (stage_tag_alone if roles else None)

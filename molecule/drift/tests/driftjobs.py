@@ -63,3 +63,13 @@ def secrets() -> dict:
         assert len(value) >= 16, f'{host}: {command} gave no secret'
         found[command] = value
     return found
+
+
+def assert_no_secret(jobs: list[dict], found: dict) -> None:
+    """No value of found (source -> secret) in any file of the jobs' artifacts (reports, job events)."""
+    for done in jobs:
+        for path in done['artifacts'].rglob('*'):
+            if path.is_file():
+                text = path.read_text(errors='replace')
+                for source, value in found.items():
+                    assert value not in text, f'the secret from `{source}` appears in {path}'

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 import os
 
-import pytest
-from conftest import assert_stage_tag_alone, stage_tags
+from conftest import observed_state_tests
 
 DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = [f'ansible://hadoop_config-{DISTRO}']
-
-
-@pytest.mark.parametrize('check', [True, False], ids=['check', 'run'])
-@pytest.mark.parametrize('tag', stage_tags('hadoop'))
-def test_stage_tag_alone(hostname, tag, check):
-    assert_stage_tag_alone(hostname, tag, check)
+test_services_started_after_their_inputs, test_stage_tag_alone = observed_state_tests('hadoop', services=False)

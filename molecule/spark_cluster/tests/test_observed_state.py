@@ -1,15 +1,11 @@
-"""Observed state on the converged host: stages run alone by their tags, services newer than their inputs."""
+"""Observed state on the converged hosts: services newer than their inputs.
+
+The stage tags of the spark role are tested alone in the spark scenario.
+"""
 
 from __future__ import annotations
 
-import os
+from conftest import observed_state_tests
 
-import pytest
-from conftest import assert_services_started_after_their_inputs, assert_stage_tag_alone, stage_tags
-
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = ['ansible://sc-master', 'ansible://sc-worker1', 'ansible://sc-client']
-
-
-def test_services_started_after_their_inputs(host, hostname):
-    assert_services_started_after_their_inputs(host, hostname)
+test_services_started_after_their_inputs, test_stage_tag_alone = observed_state_tests()
