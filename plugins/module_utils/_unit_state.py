@@ -166,34 +166,50 @@ def unit_pids(control_group, main_pid=0, cgroup=CGROUP, proc=PROC):
 
 
 def socket_inodes(pids, proc=PROC):
-    """The inodes of the sockets the processes pids hold open."""
+    """(inodes, complete): the inodes of the sockets the processes pids hold open, and whether every process's
+    descriptors could be read (reading another user's needs CAP_SYS_PTRACE, which root lacks in a container)."""
     inodes = set()
+    complete = True
     for pid in pids:
         fd_dir = os.path.join(proc, str(pid), 'fd')
         try:
             names = os.listdir(fd_dir)
+        except FileNotFoundError:
+            continue  # gone meanwhile
         except OSError:
+            complete = False
             continue
         for name in names:
             try:
                 target = os.readlink(os.path.join(fd_dir, name))
-            except OSError:
+            except FileNotFoundError:
                 continue
+            except OSError:
+                complete = False
+                break
             if target.startswith('socket:['):
                 inodes.add(target[len('socket:['):-1])
-    return inodes
+    return inodes, complete
 
 
 def listeners(pids, proc=PROC):
-    """The (address, port) pairs on which the processes pids listen for TCP connections, sorted."""
+    """(pairs, complete): the sorted (address, port) pairs on which the processes pids listen for TCP
+    connections, and whether all their sockets could be read (see socket_inodes)."""
     if not pids:
-        return []
-    inodes = socket_inodes(pids, proc)
+        return [], True
+    inodes, complete = socket_inodes(pids, proc)
     found = set()
     for row in tcp_rows(pids[0], proc):
         if row['state'] == TCP_LISTEN and row['inode'] in inodes:
             found.add(row['local'])
-    return sorted(found)
+    return sorted(found), complete
+
+
+def port_listeners(ports, proc=PROC):
+    """The sorted (address, port) pairs listening on one of ports, whatever process holds them."""
+    wanted = set(int(p) for p in ports)
+    return sorted(set(row['local'] for row in tcp_rows('self', proc)
+                      if row['state'] == TCP_LISTEN and row['local'][1] in wanted))
 
 
 def address_allowed(address, allowed):

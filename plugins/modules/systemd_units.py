@@ -79,7 +79,9 @@ options:
         required: true
       state:
         description:
-          - V(started) starts the unit unless it is active, activating, reloading or refreshing, and
+          - V(started) starts the unit unless it is active, activating, reloading or refreshing (a unit
+            waiting to be restarted after its process died, C(activating (auto-restart)), counts as not
+            running: a check reports it and a run starts it at once), and
             restarts an active unit whose inputs changed after it started or whose listeners are not
             allowed (see the description).
           - V(stopped) stops the unit if it is active, activating, reloading, refreshing or
@@ -133,17 +135,29 @@ options:
           - The local IP addresses the unit's processes may listen on for TCP connections; a listener on any
             other address restarts the unit (and is a security matter, never deferred).
           - V(0.0.0.0) allows every IPv4 address and V(::) every IPv6 address.
-          - The processes are those of the unit's control group, their sockets read from C(/proc).
+          - The listeners checked are those on O(units[].listen_ports) when given, whatever process holds them;
+            otherwise those of the processes of the unit's control group, their sockets read from C(/proc). The
+            latter needs to read other users' C(/proc/<pid>/fd), which root cannot in a container without
+            C(CAP_SYS_PTRACE); the module then warns that it could not check them all.
           - Not checked when omitted.
         type: list
         elements: str
+        version_added: 0.6.0
+      listen_ports:
+        description:
+          - The TCP ports the unit listens on, for O(units[].listen); a listener on one of them on an address
+            O(units[].listen) does not allow is forbidden.
+        type: list
+        elements: int
+        default: []
         version_added: 0.6.0
       busy_ports:
         description:
           - Local TCP ports whose established connections are clients of this unit (for example a VNC
             server's port); the unit is busy while one is connected. Used with O(units[].when_busy).
           - Empty, with O(units[].when_busy=defer), the ports the unit's own processes listen on (for a server
-            on a port chosen at start, such as a Jupyter server).
+            on a port chosen at start, such as a Jupyter server). When their sockets cannot be read (see
+            O(units[].listen)), the unit counts as busy.
         type: list
         elements: int
         default: []
@@ -479,9 +493,9 @@ class SystemdUnits:
                     _unit_state.address_allowed(address, [])
                 except ValueError:
                     errors.append("unit '%s': listen entry '%s' is not an IP address" % (normalised, address))
-            for port in unit['busy_ports']:
+            for port in unit['busy_ports'] + unit['listen_ports']:
                 if not 0 < port < 65536:
-                    errors.append("unit '%s': busy_ports entry %d is not a TCP port (1-65535)" % (normalised, port))
+                    errors.append("unit '%s': busy_ports or listen_ports entry %d is not a TCP port (1-65535)" % (normalised, port))
             item = dict(unit, name=normalised, restart_reasons=[], restart_pending=False, restart_deferred=False,
                         started_at='', pattern='*' in name)
             items.append(item)
@@ -626,13 +640,24 @@ class SystemdUnits:
                 secure = secure or path in secure_paths
 
         if item['listen'] is not None:
-            pids = _unit_state.unit_pids(block.get('ControlGroup', ''), block.get('MainPID', '0'))
-            for address, port in _unit_state.listeners(pids):
+            if item['listen_ports']:
+                found = _unit_state.port_listeners(item['listen_ports'])
+            else:
+                found, complete = _unit_state.listeners(self._pids(item))
+                if not complete:
+                    self.warnings.append(
+                        "cannot read the sockets of every process of %s (another user's, without CAP_SYS_PTRACE, "
+                        "as for root in a container): its listeners were not all checked; give listen_ports" % label)
+            for address, port in found:
                 if not _unit_state.address_allowed(address, item['listen']):
                     reasons.append('%s listens on %s port %d; its settings allow only %s' % (
                         label, address, port, ', '.join(item['listen']) or 'no listener'))
                     pending = secure = True
         return reasons, pending, secure
+
+    @staticmethod
+    def _pids(item):
+        return _unit_state.unit_pids(item['show'].get('ControlGroup', ''), item['show'].get('MainPID', '0'))
 
     # Planning.
 
@@ -661,7 +686,8 @@ class SystemdUnits:
         if item['state'] == 'restarted':
             actions.append('restart')
         elif item['state'] == 'started':
-            if item['active_state'] not in _RUNNING_STATES:
+            # 'activating (auto-restart)' is a unit that died and waits to be tried again: a crash loop.
+            if item['active_state'] not in _RUNNING_STATES or item['sub_state'] == 'auto-restart':
                 actions.append('start')
             elif item['active_state'] == 'active' and load_state == 'loaded':
                 self._plan_restart(item, actions)
@@ -678,14 +704,18 @@ class SystemdUnits:
         item['restart_reasons'] = reasons
         item['restart_pending'] = pending
         if item['when_busy'] == 'defer' and not secure:
-            ports = item['busy_ports'] or [port for dummy, port in _unit_state.listeners(
-                _unit_state.unit_pids(item['show'].get('ControlGroup', ''), item['show'].get('MainPID', '0')))]
+            ports, complete = item['busy_ports'], True
+            if not ports:
+                found, complete = _unit_state.listeners(self._pids(item))
+                ports = [port for dummy, port in found]
             clients = _unit_state.connected_clients(ports) if ports else 0
-            if clients:
+            if clients or not complete:
+                # A session whose clients cannot be seen is left alone too: ending someone's work is worse.
                 item['restart_deferred'] = True
                 self.warnings.append(
-                    '%s has a restart due but %d client(s) are connected, so it was left running '
-                    '(when_busy=defer): %s' % (item['name'], clients, '; '.join(reasons)))
+                    '%s has a restart due but %s, so it was left running (when_busy=defer): %s'
+                    % (item['name'], '%d client(s) are connected' % clients if clients
+                       else 'its connections cannot be read (no CAP_SYS_PTRACE)', '; '.join(reasons)))
                 return
         actions.append('restart')
 
@@ -819,6 +849,7 @@ def main():
                     secure_inputs=dict(type='list', elements='path', default=[]),
                     packages=dict(type='list', elements='str', default=[]),
                     listen=dict(type='list', elements='str'),
+                    listen_ports=dict(type='list', elements='int', default=[]),
                     busy_ports=dict(type='list', elements='int', default=[]),
                     when_busy=dict(type='str', choices=['restart', 'defer'], default='restart'),
                 ),

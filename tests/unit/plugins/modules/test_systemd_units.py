@@ -668,7 +668,8 @@ def proc(tmp_path, monkeypatch):
     (unit_cg / 'cgroup.procs').write_text('4242\n')
     state = systemd_units._unit_state
     monkeypatch.setattr(state, 'PROC', str(root))
-    for function in (state.tcp_rows, state.listeners, state.socket_inodes, state.connected_clients):
+    for function in (state.tcp_rows, state.listeners, state.socket_inodes, state.connected_clients,
+                     state.port_listeners):
         monkeypatch.setattr(function, '__defaults__', function.__defaults__[:-1] + (str(root),))
     monkeypatch.setattr(state.unit_pids, '__defaults__', (0, str(cgroup), str(root)))
     return root
@@ -738,7 +739,8 @@ def test_idle_unit_is_restarted_under_defer(systemd, clock, proc, tmp_path):
 @pytest.mark.parametrize('unit, message', [
     ({'inputs': ['relative.conf']}, "inputs entry 'relative.conf' is not an absolute path"),
     ({'listen': ['localhost']}, "listen entry 'localhost' is not an IP address"),
-    ({'busy_ports': [70000]}, 'busy_ports entry 70000 is not a TCP port'),
+    ({'busy_ports': [70000]}, 'busy_ports or listen_ports entry 70000 is not a TCP port'),
+    ({'listen_ports': [0]}, 'busy_ports or listen_ports entry 0 is not a TCP port'),
 ])
 def test_bad_restart_settings_fail_before_anything_runs(systemd, unit, message):
     result = run_fail({'units': [dict(name='a', **unit)]})
@@ -820,3 +822,43 @@ def test_control_group_is_found_from_the_main_process_in_a_container(systemd, cl
 
     assert 'listens on 0.0.0.0 port 5901' in result['units'][0]['restart_reasons'][0]
     assert 'listens on ::1 port 5901' in result['units'][0]['restart_reasons'][1]
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_a_unit_in_a_restart_loop_is_not_running(systemd, check_mode):
+    # Between two tries of Restart=on-failure: ActiveState=activating, SubState=auto-restart.
+    systemd.results['show'] = (0, BLOCKS['running'].replace('=active', '=activating').replace('=running', '=auto-restart')
+                               % ('jupyterhub.service', 'jupyterhub.service'), '')
+
+    result = run({'units': [{'name': 'jupyterhub'}]}, check_mode=check_mode)
+
+    assert result['changed'] is True
+    assert result['units'][0]['actions'] == ['start']
+
+
+def test_listen_ports_are_checked_whoever_holds_them(systemd, clock, proc):
+    # No control group, no readable sockets: the port alone tells.
+    systemd.add('vncserver@:1.service', 'running', **started())
+
+    result = run({'units': [{'name': 'vncserver@:1', 'listen': ['127.0.0.1', '::1'], 'listen_ports': [5901]}]},
+                 check_mode=True)
+
+    assert result['units'][0]['restart_reasons'] == [
+        'vncserver@:1.service listens on 0.0.0.0 port 5901; its settings allow only 127.0.0.1, ::1']
+    # 0.0.0.0:22 belongs to another port: not this unit's concern.
+    assert len(result['units'][0]['restart_reasons']) == 1
+
+
+def test_unreadable_sockets_warn_and_keep_a_session_running(systemd, clock, proc, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: warnings.append(text))
+    monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), False))
+    session = write(tmp_path / 'session.sh', 10)
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'inputs': [session], 'listen': ['127.0.0.1'],
+                             'when_busy': 'defer'}]})
+
+    assert result['units'][0]['restart_deferred'] is True and result['units'][0]['actions'] == []
+    assert any('listeners were not all checked; give listen_ports' in w for w in warnings)
+    assert any('its connections cannot be read' in w for w in warnings)
