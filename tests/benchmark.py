@@ -87,7 +87,7 @@ def bench(scenario: str, distro: str, repeat: int = 1, before: Path | None = Non
     try:
         eph = ephemeral_dir(scenario)
         converge_s = timed_run(scenario, eph)[0]
-        for _ in range(repeat):
+        for dummy in range(repeat):
             if before is not None:
                 before_times.append(timed_run(scenario, eph, before)[0])
             noop_s, stats = timed_run(scenario, eph)

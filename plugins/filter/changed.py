@@ -21,8 +21,9 @@ def changed_paths(results):
     """Every path the registered results changed (or in check mode would change), in order, once each.
 
     Understands mlops.hosts.config_files and hadoop_site (changed_paths), mlops.hosts.python_envs (the path of
-    each changed environment) and any changed result naming one file as path, dest or filename
-    (community.crypto, ansible.builtin.copy, get_url) or as home (apache_dist_result of mlops.hosts.apache_dist). Skipped and undefined-by-default ({}) results count for nothing.
+    each changed environment) and any changed result naming one file as path, dest, filename (community.crypto,
+    ansible.builtin.copy, get_url) or home (apache_dist_result of the mlops.hosts.apache_dist role). Skipped
+    and undefined-by-default ({}) results count for nothing.
     """
     found = []
     for result in _results(results, 'changed_paths'):

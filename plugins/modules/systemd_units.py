@@ -81,7 +81,7 @@ options:
         description:
           - V(started) starts the unit unless it is active, activating, reloading or refreshing (a unit
             waiting to be restarted after its process died, C(activating (auto-restart)), counts as not
-            running: a check reports it and a run starts it at once), and
+            running - a check reports it and a run starts it at once), and
             restarts an active unit whose inputs changed after it started or whose listeners are not
             allowed (see the description).
           - V(stopped) stops the unit if it is active, activating, reloading, refreshing or

@@ -17,13 +17,14 @@ SHOW = [SYSTEMCTL, 'show', '--no-pager',
         'DropInPaths,EnvironmentFiles,ExecMainStartTimestampMonotonic,ActiveEnterTimestampMonotonic,MainPID,'
         'ControlGroup']
 # What every unit of a result reports beside its state when no restart was due.
-# Before anything starts or restarts, systemd reloads (a new drop-in is not even in NeedDaemonReload) and the
-# units are read again.
+NO_RESTART = {'restart_reasons': [], 'restart_pending': False, 'restart_deferred': False, 'started_at': ''}
+
+
 def reloaded(names):
+    """Before anything starts or restarts, systemd reloads (a new drop-in is not even in NeedDaemonReload)
+    and the units are read again."""
     return [[SYSTEMCTL, 'daemon-reload'], SHOW + names]
 
-
-NO_RESTART = {'restart_reasons': [], 'restart_pending': False, 'restart_deferred': False, 'started_at': ''}
 
 # What `systemctl show --property=Id,Names,LoadState,ActiveState,SubState,UnitFileState UNIT` prints
 # for one unit on Debian 12 (systemd 252), properties in systemd's order, not the order asked for.
