@@ -104,14 +104,14 @@ def _decode_address(hexaddr):
 
 
 def parse_proc_net_tcp(text):
-    """Rows of /proc/net/tcp or tcp6 as dicts: local (address, port), remote (address, port), state, inode."""
+    """Rows of /proc/net/tcp or tcp6 as dicts: local (address, port), remote (address, port), state, uid, inode."""
     rows = []
     for line in text.splitlines()[1:]:
         fields = line.split()
         if len(fields) < 10:
             continue
         rows.append(dict(local=_decode_address(fields[1]), remote=_decode_address(fields[2]),
-                         state=fields[3].upper(), inode=fields[9]))
+                         state=fields[3].upper(), uid=fields[7], inode=fields[9]))
     return rows
 
 
@@ -165,11 +165,19 @@ def unit_pids(control_group, main_pid=0, cgroup=CGROUP, proc=PROC):
     return sorted(pids)
 
 
+def _uid(pid, proc=PROC):
+    """The real user ID of pid (from /proc/<pid>/status, readable by anyone), or None."""
+    for line in _read(os.path.join(proc, str(pid), 'status')).splitlines():
+        if line.startswith('Uid:'):
+            return line.split()[1]
+    return None
+
+
 def socket_inodes(pids, proc=PROC):
-    """(inodes, complete): the inodes of the sockets the processes pids hold open, and whether every process's
-    descriptors could be read (reading another user's needs CAP_SYS_PTRACE, which root lacks in a container)."""
+    """(inodes, unreadable): the inodes of the sockets the processes pids hold open, and the PIDs whose
+    descriptors could not be read (another user's need CAP_SYS_PTRACE, which root lacks in a container)."""
     inodes = set()
-    complete = True
+    unreadable = []
     for pid in pids:
         fd_dir = os.path.join(proc, str(pid), 'fd')
         try:
@@ -177,7 +185,7 @@ def socket_inodes(pids, proc=PROC):
         except FileNotFoundError:
             continue  # gone meanwhile
         except OSError:
-            complete = False
+            unreadable.append(pid)
             continue
         for name in names:
             try:
@@ -185,22 +193,27 @@ def socket_inodes(pids, proc=PROC):
             except FileNotFoundError:
                 continue
             except OSError:
-                complete = False
+                unreadable.append(pid)
                 break
             if target.startswith('socket:['):
                 inodes.add(target[len('socket:['):-1])
-    return inodes, complete
+    return inodes, unreadable
 
 
 def listeners(pids, proc=PROC):
-    """(pairs, complete): the sorted (address, port) pairs on which the processes pids listen for TCP
-    connections, and whether all their sockets could be read (see socket_inodes)."""
+    """(pairs, complete): the sorted (address, port) pairs on which the processes pids listen for TCP connections.
+
+    The sockets of a process whose descriptors cannot be read are taken as the listening sockets its user
+    (not root) owns; complete is false when that is not possible either.
+    """
     if not pids:
         return [], True
-    inodes, complete = socket_inodes(pids, proc)
+    inodes, unreadable = socket_inodes(pids, proc)
+    uids = set(_uid(pid, proc) for pid in unreadable)
+    complete = None not in uids and '0' not in uids
     found = set()
     for row in tcp_rows(pids[0], proc):
-        if row['state'] == TCP_LISTEN and row['inode'] in inodes:
+        if row['state'] == TCP_LISTEN and (row['inode'] in inodes or row['uid'] in uids - {None, '0'}):
             found.add(row['local'])
     return sorted(found), complete
 

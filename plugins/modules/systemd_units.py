@@ -136,9 +136,10 @@ options:
             other address restarts the unit (and is a security matter, never deferred).
           - V(0.0.0.0) allows every IPv4 address and V(::) every IPv6 address.
           - The listeners checked are those on O(units[].listen_ports) when given, whatever process holds them;
-            otherwise those of the processes of the unit's control group, their sockets read from C(/proc). The
-            latter needs to read other users' C(/proc/<pid>/fd), which root cannot in a container without
-            C(CAP_SYS_PTRACE); the module then warns that it could not check them all.
+            otherwise those of the processes of the unit's control group, their sockets read from C(/proc). Root
+            cannot read another user's C(/proc/<pid>/fd) in a container without C(CAP_SYS_PTRACE); the sockets of
+            such a process are then taken as the listening sockets its user owns, and for a process of root the
+            module warns that it could not check them all.
           - Not checked when omitted.
         type: list
         elements: str

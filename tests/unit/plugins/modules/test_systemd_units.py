@@ -853,7 +853,9 @@ def test_listen_ports_are_checked_whoever_holds_them(systemd, clock, proc):
 def test_unreadable_sockets_warn_and_keep_a_session_running(systemd, clock, proc, tmp_path, monkeypatch):
     warnings = []
     monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: warnings.append(text))
-    monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), False))
+    # Root's own process whose descriptors cannot be read: nothing to fall back on.
+    monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), list(pids)))
+    monkeypatch.setattr(systemd_units._unit_state, '_uid', lambda pid, *a: '0')
     session = write(tmp_path / 'session.sh', 10)
     systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
 
@@ -863,3 +865,16 @@ def test_unreadable_sockets_warn_and_keep_a_session_running(systemd, clock, proc
     assert result['units'][0]['restart_deferred'] is True and result['units'][0]['actions'] == []
     assert any('listeners were not all checked; give listen_ports' in w for w in warnings)
     assert any('its connections cannot be read' in w for w in warnings)
+
+
+def test_unreadable_sockets_of_a_users_process_are_its_users_listeners(systemd, clock, proc, monkeypatch):
+    # Xtigervnc runs as uid 1000 (the PROC_NET_TCP rows of port 5901); root in a container cannot read its fds.
+    monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), list(pids)))
+    (proc / '4242' / 'status').write_text('Name:\tXtigervnc\nUid:\t1000\t1000\t1000\t1000\n')
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'listen': ['127.0.0.1', '::1']}]}, check_mode=True)
+
+    # 0.0.0.0:22 is root's (uid 0): not counted for a process of uid 1000.
+    assert result['units'][0]['restart_reasons'] == [
+        'vncserver@:1.service listens on 0.0.0.0 port 5901; its settings allow only 127.0.0.1, ::1']
