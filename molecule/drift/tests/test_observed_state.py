@@ -124,7 +124,7 @@ BEHIND = [
     (DESKTOP, f'cp -p {VNC_CONFIG} /root/vnc.bak && sed -i \'s/^\\$localhost = "yes";/$localhost = "no";/\' {VNC_CONFIG}'
               f' && systemctl restart tigervncserver@:1 && sleep 5 && cp -p /root/vnc.bak {VNC_CONFIG}',
      ('restart pending', 'tigervncserver@:1.service')),
-    (HUB, f'{ENV}/bin/pip uninstall -y -q six && {ENV}/bin/pip install -q --no-deps tzdata==2023.3',
+    (HUB, f'{ENV}/bin/pip uninstall -y -q cycler && {ENV}/bin/pip install -q --no-deps tzdata==2023.3',
      ('python_env', ENV)),
     (HUB, 'chmod 0644 /var/lib/jupyterhub/jupyterhub_cookie_secret', ('file', '/var/lib/jupyterhub/jupyterhub_cookie_secret')),
     (HUB, 'chown nobody /var/lib/jupyterhub/proxy.env', ('file', '/var/lib/jupyterhub/proxy.env')),
@@ -136,7 +136,7 @@ BEHIND = [
 @pytest.fixture(scope='module')
 def behind(lost):  # after the lost-restart cycle, whose last run restored the declared settings
     steps = {'clean': job('12-check-restored', 'check', mlops_fail_on_drift=True),
-             'tzdata': pip_version('tzdata'), 'six': pip_version('six')}
+             'tzdata': pip_version('tzdata'), 'cycler': pip_version('cycler')}
     expected = set()
     for host, command, (kind, name) in BEHIND:
         result = sh(host, command)
@@ -154,6 +154,7 @@ def behind(lost):  # after the lost-restart cycle, whose last run restored the d
 def test_injected_host_state_differs(behind):
     assert behind['clean']['rc'] == 0 and drifted(behind['clean']['report']) == set(), behind['clean']['report']['hosts']
     assert behind['listening'] - {'127.0.0.1', '[::1]'}, f'the hand restart left VNC on loopback: {behind["listening"]}'
+    assert behind['cycler'] and behind['tzdata'] not in ('', '2023.3'), 'the environment had nothing to remove or downgrade'
 
 
 def test_check_reports_exactly_the_host_state(behind):
@@ -163,15 +164,15 @@ def test_check_reports_exactly_the_host_state(behind):
         f"missed: {sorted(behind['expected'] - set(found))}\nnot expected: {sorted(set(found) - behind['expected'])}")
     assert 'listens on 0.0.0.0 port 5901' in found[(DESKTOP, 'restart pending', 'tigervncserver@:1.service')]['summary']
     env = found[(HUB, 'python_env', ENV)]['summary']
-    assert 'missing six==' in env and 'changed tzdata' in env, env
+    assert 'missing cycler==' in env and 'changed tzdata' in env, env
 
 
 def test_run_repairs_the_host_state(behind):
     assert behind['fix']['rc'] == 0, behind['fix']['output'][-3000:]
     assert drifted(behind['after']['report']) == set(), behind['after']['report']['hosts']
     assert listeners(DESKTOP, 5901) <= {'127.0.0.1', '[::1]'}, listeners(DESKTOP, 5901)
-    assert pip_version('six') == behind['six'] and pip_version('tzdata') == behind['tzdata']
-    assert sh(HUB, f'{ENV}/bin/python -c "import six, tzdata, pandas"').returncode == 0
+    assert pip_version('cycler') == behind['cycler'] and pip_version('tzdata') == behind['tzdata']
+    assert sh(HUB, f'{ENV}/bin/python -c "import cycler, tzdata, pandas"').returncode == 0
     modes = sh(HUB, 'stat -c "%U %a %n" /var/lib/jupyterhub/jupyterhub_cookie_secret /var/lib/jupyterhub/proxy.env '
                     '/etc/spark/auth-secret').stdout.split('\n')
     assert modes[:3] == ['root 600 /var/lib/jupyterhub/jupyterhub_cookie_secret', 'root 600 /var/lib/jupyterhub/proxy.env',
