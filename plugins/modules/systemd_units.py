@@ -156,16 +156,22 @@ options:
         description:
           - Local TCP ports whose established connections are clients of this unit (for example a VNC
             server's port); the unit is busy while one is connected. Used with O(units[].when_busy).
-          - Empty, with O(units[].when_busy=defer), the ports the unit's own processes listen on (for a server
-            on a port chosen at start, such as a Jupyter server). When their sockets cannot be read (see
-            O(units[].listen)), the unit counts as busy.
         type: list
         elements: int
         default: []
         version_added: 0.6.0
+      busy_children:
+        description:
+          - The unit is busy while its control group holds any process besides its main process, for example
+            the kernels and terminals of a Jupyter server, whose state a restart would lose. Used with
+            O(units[].when_busy).
+        type: bool
+        default: false
+        version_added: 0.6.0
       when_busy:
         description:
-          - What to do with a restart due while the unit is busy (see O(units[].busy_ports)).
+          - What to do with a restart due while the unit is busy (see O(units[].busy_ports) and
+            O(units[].busy_children)); without either the unit is never busy.
           - V(restart) restarts it all the same.
           - V(defer) leaves it running and reports the restart as pending (RV(units[].restart_deferred));
             a check reports it as a change, a run as a warning. Restarts for a forbidden listener or a
@@ -705,18 +711,18 @@ class SystemdUnits:
         item['restart_reasons'] = reasons
         item['restart_pending'] = pending
         if item['when_busy'] == 'defer' and not secure:
-            ports, complete = item['busy_ports'], True
-            if not ports:
-                found, complete = _unit_state.listeners(self._pids(item))
-                ports = [port for dummy, port in found]
-            clients = _unit_state.connected_clients(ports) if ports else 0
-            if clients or not complete:
-                # A session whose clients cannot be seen is left alone too: ending someone's work is worse.
+            busy = []
+            clients = _unit_state.connected_clients(item['busy_ports']) if item['busy_ports'] else 0
+            if clients:
+                busy.append('%d client(s) are connected' % clients)
+            if item['busy_children']:
+                others = len(self._pids(item)) - 1
+                if others > 0:
+                    busy.append('%d process(es) run beside its main process' % others)
+            if busy:
                 item['restart_deferred'] = True
-                self.warnings.append(
-                    '%s has a restart due but %s, so it was left running (when_busy=defer): %s'
-                    % (item['name'], '%d client(s) are connected' % clients if clients
-                       else 'its connections cannot be read (no CAP_SYS_PTRACE)', '; '.join(reasons)))
+                self.warnings.append('%s has a restart due but %s, so it was left running (when_busy=defer): %s'
+                                     % (item['name'], ' and '.join(busy), '; '.join(reasons)))
                 return
         actions.append('restart')
 
@@ -852,6 +858,7 @@ def main():
                     listen=dict(type='list', elements='str'),
                     listen_ports=dict(type='list', elements='int', default=[]),
                     busy_ports=dict(type='list', elements='int', default=[]),
+                    busy_children=dict(type='bool', default=False),
                     when_busy=dict(type='str', choices=['restart', 'defer'], default='restart'),
                 ),
             ),

@@ -803,15 +803,6 @@ def test_pattern_must_not_be_started_or_enabled(systemd):
     assert systemd.commands == []
 
 
-def test_busy_without_ports_uses_the_units_own_listeners(systemd, clock, proc, tmp_path):
-    config = write(tmp_path / 'jupyterhub_config.py', 10)
-    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
-
-    result = run({'units': [{'name': 'vncserver@:1', 'inputs': [config], 'when_busy': 'defer'}]}, check_mode=True)
-
-    assert result['units'][0]['restart_deferred'] is True
-
-
 def test_control_group_is_found_from_the_main_process_in_a_container(systemd, clock, proc):
     # In a container sharing the host's cgroup namespace systemd names the group from its own root.
     # The main process (vncsession, 4243) holds no socket; its child Xtigervnc (4242) listens.
@@ -850,23 +841,6 @@ def test_listen_ports_are_checked_whoever_holds_them(systemd, clock, proc):
     assert len(result['units'][0]['restart_reasons']) == 1
 
 
-def test_unreadable_sockets_warn_and_keep_a_session_running(systemd, clock, proc, tmp_path, monkeypatch):
-    warnings = []
-    monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: warnings.append(text))
-    # Root's own process whose descriptors cannot be read: nothing to fall back on.
-    monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), list(pids)))
-    monkeypatch.setattr(systemd_units._unit_state, '_uid', lambda pid, *a: '0')
-    session = write(tmp_path / 'session.sh', 10)
-    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
-
-    result = run({'units': [{'name': 'vncserver@:1', 'inputs': [session], 'listen': ['127.0.0.1'],
-                             'when_busy': 'defer'}]})
-
-    assert result['units'][0]['restart_deferred'] is True and result['units'][0]['actions'] == []
-    assert any('listeners were not all checked; give listen_ports' in w for w in warnings)
-    assert any('its connections cannot be read' in w for w in warnings)
-
-
 def test_unreadable_sockets_of_a_users_process_are_its_users_listeners(systemd, clock, proc, monkeypatch):
     # Xtigervnc runs as uid 1000 (the PROC_NET_TCP rows of port 5901); root in a container cannot read its fds.
     monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), list(pids)))
@@ -878,3 +852,33 @@ def test_unreadable_sockets_of_a_users_process_are_its_users_listeners(systemd, 
     # 0.0.0.0:22 is root's (uid 0): not counted for a process of uid 1000.
     assert result['units'][0]['restart_reasons'] == [
         'vncserver@:1.service listens on 0.0.0.0 port 5901; its settings allow only 127.0.0.1, ::1']
+
+
+def test_unreadable_sockets_of_roots_process_warn(systemd, clock, proc, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: warnings.append(text))
+    monkeypatch.setattr(systemd_units._unit_state, 'socket_inodes', lambda pids, *a: (set(), list(pids)))
+    monkeypatch.setattr(systemd_units._unit_state, '_uid', lambda pid, *a: '0')
+    systemd.add('vncserver@:1.service', 'running', **started(ControlGroup=VNC_CG, MainPID='4242'))
+
+    result = run({'units': [{'name': 'vncserver@:1', 'listen': ['127.0.0.1']}]}, check_mode=True)
+
+    assert result['changed'] is False
+    assert any('listeners were not all checked; give listen_ports' in w for w in warnings)
+
+
+@pytest.mark.parametrize('procs, deferred', [('4242\n', False), ('4242\n4300\n4301\n', True)])
+def test_busy_children_defer_while_kernels_run(systemd, clock, proc, tmp_path, procs, deferred, monkeypatch):
+    monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: None)
+    config = write(tmp_path / 'jupyterhub_config.py', 10)
+    cgroup = tmp_path / 'cgroup' / 'system.slice' / 'jupyter-alice-singleuser.service'
+    cgroup.mkdir(parents=True)
+    (cgroup / 'cgroup.procs').write_text(procs)
+    systemd.add('jupyter-alice-singleuser.service', 'running', **started(
+        ControlGroup='/system.slice/jupyter-alice-singleuser.service', MainPID='4242'))
+
+    result = run({'units': [{'name': 'jupyter-alice-singleuser', 'inputs': [config], 'busy_children': True,
+                             'when_busy': 'defer'}]})
+
+    assert result['units'][0]['restart_deferred'] is deferred
+    assert result['units'][0]['actions'] == ([] if deferred else ['restart'])
