@@ -100,8 +100,14 @@ def test_a_busy_users_server_is_reported_and_restarted_once_idle(host, hostname,
     def started() -> str:
         return host.check_output(f'systemctl show {unit} -p ExecMainStartTimestampMonotonic --value')
 
-    # A running kernel holds work a restart would lose.
-    hub.session().post(api, json={'name': 'datascience'}, headers=headers, timeout=60).raise_for_status()
+    # A running kernel holds work a restart would lose. The hub and the server restarted just before: the
+    # server answers 403 until it can check tokens with the hub again.
+    for _ in range(30):
+        kernel = hub.session().post(api, json={'name': 'datascience'}, headers=headers, timeout=60)
+        if kernel.status_code != 403:
+            break
+        time.sleep(2)
+    kernel.raise_for_status()
     before = started()
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.changed_tasks(hostname) == ['mlops.hosts.jupyterhub : Run the proxy and the hub'], check.changed
