@@ -123,6 +123,16 @@ options:
           - Four octal digits, as for O(files[].mode).
         type: str
         default: '0755'
+  secrets:
+    description:
+      - Strings to mask wherever they appear in the result (diffs, returned arguments): the passwords inside
+        URLs that O(files[].content) holds, for example from P(mlops.hosts.url_secrets#filter).
+      - Unlike O(files[].secret), the rest of the content stays visible in the diff.
+      - The option is C(no_log), so Ansible replaces each occurrence of each string with C(********).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.7.0
   exclusive_dirs:
     description:
       - Directories in which every regular file or symbolic link that is not a V(present) item of O(files)
@@ -680,6 +690,7 @@ def main():
                 ),
             ),
             exclusive_dirs=dict(type='list', elements='path', default=[]),
+            secrets=dict(type='list', elements='str', default=[], no_log=True),
         ),
         supports_check_mode=True,
     )

@@ -14,6 +14,8 @@ import re
 import tempfile
 from xml.etree import ElementTree
 
+from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
+
 REPORT_JSON = 'drift.json'
 REPORT_JUNIT = 'drift.xml'
 REPORT_MARKDOWN = 'drift.md'
@@ -34,7 +36,8 @@ _SERVICE_ACTIONS = {'service', 'systemd', 'systemd_service', 'systemd_units', 's
 
 
 def mask(text: str) -> str:
-    """Replace secret-looking values and private keys in text with a mask."""
+    """Replace secret-looking values, private keys and the credentials inside URLs in text with a mask."""
+    text = mask_url_credentials(text)
     text = _PEM.sub('-----PRIVATE KEY ' + MASK + '-----', text)
     return _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + MASK, text)
 

@@ -16,6 +16,7 @@ import stat
 import pytest
 
 from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.testing import patch_module_args
 
 USER = pwd.getpwuid(os.geteuid()).pw_name
@@ -31,15 +32,16 @@ class FailJson(Exception):
     """Raised instead of AnsibleModule.fail_json(); args[0] is the result, with msg and failed=True."""
 
 
-def exit_json(self, **kwargs):  # pylint: disable=unused-argument
+def exit_json(self, **kwargs):
     kwargs.setdefault('changed', False)
-    raise ExitJson(kwargs)
+    # As AnsibleModule does before printing a result: every value of a no_log option is masked.
+    raise ExitJson(remove_values(kwargs, self.no_log_values))
 
 
-def fail_json(self, msg, **kwargs):  # pylint: disable=unused-argument
+def fail_json(self, msg, **kwargs):
     kwargs['msg'] = msg
     kwargs['failed'] = True
-    raise FailJson(kwargs)
+    raise FailJson(remove_values(kwargs, self.no_log_values))
 
 
 def patch_module_exits(monkeypatch):

@@ -25,8 +25,10 @@ def _item(path, content=None, **kwargs):
     return item
 
 
-def _args(files, exclusive_dirs=None, check=False, diff=False):
+def _args(files, exclusive_dirs=None, check=False, diff=False, secrets=None):
     args = dict(files=files, _ansible_check_mode=check, _ansible_diff=diff)
+    if secrets is not None:
+        args['secrets'] = secrets
     if exclusive_dirs is not None:
         args['exclusive_dirs'] = [str(d) for d in exclusive_dirs]
     return args
@@ -405,6 +407,20 @@ def test_secret_hidden_when_created_and_when_removed(tmp_path):
     assert created['diff'][0]['before'] == '' and 'secret content hidden' in created['diff'][0]['after']
     assert 'secret content hidden' in removed['diff'][0]['before'] and removed['diff'][0]['after'] == ''
     assert not target.exists()
+
+
+def test_url_passwords_are_masked_in_the_diff_and_arguments_but_written(tmp_path):
+    target = tmp_path / 'pip.conf'
+    run([_item(target, 'proxy = http://alice:Old-Pass@proxy:3128\n')])
+
+    result = run([_item(target, 'proxy = http://alice:S3cret-Example@proxy:3128\n')], diff=True,
+                 secrets=['S3cret-Example', 'Old-Pass'])
+
+    assert target.read_text() == 'proxy = http://alice:S3cret-Example@proxy:3128\n'
+    text = repr(result)
+    assert 'S3cret-Example' not in text and 'Old-Pass' not in text
+    assert 'http://alice:********@proxy:3128' in result['diff'][0]['after']
+    assert 'http://alice:********@proxy:3128' in result['diff'][0]['before']
 
 
 # ------------------------------------------------------------------------------ validate

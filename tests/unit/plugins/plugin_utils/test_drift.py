@@ -25,6 +25,17 @@ def test_mask_hides_secret_values(text, secret):
     assert _drift.MASK in masked
 
 
+@pytest.mark.parametrize('text', [
+    'Acquire::http::Proxy "http://alice:S3cret-Example@proxy.example.org:3128";',
+    'noproxy=x\nhttps-proxy=http://alice:S3cret-Example@proxy.example.org:3128',
+    'index: https://S3cret-Example@pypi.example.org/simple',
+])
+def test_mask_hides_url_credentials_whatever_the_setting_is_called(text):
+    masked = _drift.mask(text)
+    assert 'S3cret-Example' not in masked
+    assert '***@' in masked
+
+
 def test_mask_keeps_ordinary_settings():
     assert _drift.mask('spark.executor.memory 2g') == 'spark.executor.memory 2g'
 
