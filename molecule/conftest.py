@@ -29,12 +29,17 @@ class PlaybookRun:
 
 
 def run_playbook(playbook: str | Path, *args: str, check: bool = False, extra_vars: dict | None = None,
-                 limit: str | None = None) -> PlaybookRun:
-    """Run a playbook against the scenario's inventory; parse the JSON callback's report."""
+                 limit: str | None = None, env: dict | None = None) -> PlaybookRun:
+    """Run a playbook against the scenario's inventory; parse the JSON callback's report.
+
+    env adds environment variables (ANSIBLE_CALLBACKS_ENABLED among them: by default no other callback runs).
+    """
+    extra_env = env or {}
     env = dict(os.environ)
     env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.posix.json'
     env['ANSIBLE_CALLBACK_RESULT_FORMAT'] = 'json'
     env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+    env.update(extra_env)
     # The inventory directory, not only its ansible_inventory.yml: groups a scenario declares under
     # provisioner.inventory.hosts are written to another file beside it.
     inventory = os.path.dirname(os.environ['MOLECULE_INVENTORY_FILE'])

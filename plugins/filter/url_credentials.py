@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials, url_secrets
+from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import (
+    mask_url_credentials, strip_url_credentials, url_login, url_secrets)
 
 
 def _mask(value):
@@ -31,4 +32,5 @@ def _secrets(value):
 
 class FilterModule:
     def filters(self):
-        return {'mask_url_credentials': _mask, 'url_secrets': _secrets}
+        return {'mask_url_credentials': _mask, 'url_secrets': _secrets,
+                'strip_url_credentials': strip_url_credentials, 'url_login': url_login}

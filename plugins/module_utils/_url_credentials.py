@@ -14,6 +14,7 @@ since it is often a token.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote, urlsplit
 
 MASK = '***'
 
@@ -54,3 +55,22 @@ def url_secrets(urls) -> list[str]:
             if value and value not in found:
                 found.append(value)
     return found
+
+
+def strip_url_credentials(url: str) -> str:
+    """url without its userinfo (``http://alice:pw@proxy:3128`` gives ``http://proxy:3128``)."""
+    if not isinstance(url, str):
+        return url
+    return _USERINFO.sub(lambda m: m.group('scheme'), url)
+
+
+def url_login(url: str) -> dict:
+    """The login a URL carries, for netrc-like files: machine (host[:port]), login and password.
+
+    Percent-encoded characters of the user and password are decoded. Empty strings when the URL has none.
+    """
+    parts = urlsplit(url or '')
+    machine = parts.hostname or ''
+    if machine and parts.port:
+        machine = '%s:%d' % (machine, parts.port)
+    return {'machine': machine, 'login': unquote(parts.username or ''), 'password': unquote(parts.password or '')}

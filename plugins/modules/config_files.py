@@ -125,8 +125,8 @@ options:
         default: '0755'
   secrets:
     description:
-      - Strings to mask wherever they appear in the result (diffs, returned arguments): the passwords inside
-        URLs that O(files[].content) holds, for example from P(mlops.hosts.url_secrets#filter).
+      - Strings to mask wherever they appear in the result (diffs, returned arguments), such as the passwords
+        inside URLs that O(files[].content) holds, for example from P(mlops.hosts.url_secrets#filter).
       - Unlike O(files[].secret), the rest of the content stays visible in the diff.
       - The option is C(no_log), so Ansible replaces each occurrence of each string with C(********).
     type: list

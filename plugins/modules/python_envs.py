@@ -57,8 +57,9 @@ description:
     compared instead, except for environments with O(envs[].system_site_packages=true), for which
     C(pip list) also listed the system's distributions. Those, and markers with neither list, have
     nothing to compare (no content drift) until the environment is next built.
-  - Commands run without a shell and with C(LC_ALL=C). Proxies and other environment variables for C(pip)
-    or C(uv) are set with the C(environment) keyword of the task.
+  - Commands run without a shell and with C(LC_ALL=C). The site's proxies, CA bundle and package index reach
+    C(pip) and C(uv) from O(network_env), read on the host; variables the task sets with the C(environment)
+    keyword win. Credentials inside URLs are masked in the module's messages.
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -183,6 +184,15 @@ options:
       - When not set, C(uv) is looked up in E(PATH), C(~/.local/bin) and C(~/.cargo/bin). It is only looked
         up when an environment has to be built with it; the module fails when it cannot be found.
     type: str
+  network_env:
+    description:
+      - Environment file with the site's network and trust settings (C(NAME='value') lines), written by the
+        P(mlops.hosts.base#role) role, such as C(https_proxy), C(no_proxy), C(SSL_CERT_FILE), C(PIP_INDEX_URL)
+        and C(UV_DEFAULT_INDEX). Read on the host, so proxy credentials never pass through the
+        controller. A missing file means no such settings.
+    type: path
+    default: /etc/mlops/network.env
+    version_added: 0.7.0
 notes:
   - Processes still running from a replaced environment keep the modules they already loaded. The old versioned
     directory is removed after the switch, so modules they import later come from the new environment when
@@ -379,6 +389,8 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import C_LOCALE, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._site_network import SITE_NETWORK_ENV, apply_site_environment
+from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     attributes_differ,
     owner_group_mode,
@@ -616,6 +628,8 @@ class PythonEnvs:
             self._plan(env)
         diff = [entry for env in self.envs for entry in self._diff(env)] if self.module._diff else None
         if not self.module.check_mode:
+            if any(env.build or env.repair for env in self.envs):
+                apply_site_environment(self.module.params['network_env'])
             if any((env.build or env.repair) and env.installer == 'uv' for env in self.envs):
                 self._find_uv()
             for env in self.envs:
@@ -630,6 +644,10 @@ class PythonEnvs:
         return result
 
     def _fail(self, msg, **kwargs):
+        msg = mask_url_credentials(msg)
+        for name in ('stdout', 'stderr', 'cmd'):
+            if isinstance(kwargs.get(name), str):
+                kwargs[name] = mask_url_credentials(kwargs[name])
         kwargs.setdefault('changed', self._changed)
         kwargs.setdefault('envs', self._results)
         self.module.fail_json(msg=msg, **kwargs)
@@ -1103,6 +1121,7 @@ def main():
                 ),
             ),
             uv_path=dict(type='str'),
+            network_env=dict(type='path', default=SITE_NETWORK_ENV),
         ),
         supports_check_mode=True,
     )

@@ -43,3 +43,14 @@ def test_secrets_once_each_in_order():
 def test_secrets_refuses_a_mapping():
     with pytest.raises(AnsibleFilterError, match='url_secrets expects'):
         secrets({'a': 'b'})
+
+
+def test_strip_and_login():
+    strip = FILTERS['strip_url_credentials']
+    login = FILTERS['url_login']
+    assert strip('http://alice:S3cret@proxy.example.org:3128') == 'http://proxy.example.org:3128'
+    assert strip('http://proxy:3128') == 'http://proxy:3128'
+    assert login('http://alice:p%40ss@proxy.example.org:3128') == {
+        'machine': 'proxy.example.org:3128', 'login': 'alice', 'password': 'p@ss'}
+    assert login('http://proxy') == {'machine': 'proxy', 'login': '', 'password': ''}
+    assert login('') == {'machine': '', 'login': '', 'password': ''}

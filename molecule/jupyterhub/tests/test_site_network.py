@@ -1,0 +1,148 @@
+"""The site's proxy (with a login), internal index and CAs reach every consumer, and the proxy password stays secret.
+
+The scenario's host reaches the internet only as its settings say: through tinyproxy on 127.0.0.1:8888, which
+wants the login inside base_proxy_http, and an internal index on 127.0.0.1:8899 that logs who asks for what.
+Each test shows a consumer *tried* them, from their logs, and none prints the password: values are compared by
+digest, so a failing assertion cannot put the secret into the test log either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from conftest import run_playbook, scenario_playbook
+from hubclient import Hub
+
+DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
+testinfra_hosts = [f'ansible://jupyterhub-{DISTRO}']
+
+USER, PASSWORD = 'alice', 'alice-password'
+NETWORK_ENV = '/etc/mlops/network.env'
+PROXY_LOG = '/var/log/tinyproxy/tinyproxy.log'
+INDEX_LOG = '/var/log/fake-index.log'
+CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture(scope='module')
+def proxy_password(host) -> str:
+    return host.ansible.get_variables()['lab_proxy_password']
+
+
+@pytest.fixture(scope='module')
+def proxy_url(proxy_password) -> str:
+    return f'http://labproxy:{proxy_password}@127.0.0.1:8888'
+
+
+@pytest.fixture(scope='module')
+def hub(host, tmp_path_factory) -> Hub:
+    return Hub.of(host, tmp_path_factory.mktemp('hub'))
+
+
+def _proxy_requests(host) -> list[str]:
+    return [line for line in host.check_output(f'cat {PROXY_LOG}').splitlines() if 'Request (file descriptor' in line]
+
+
+def test_files_holding_the_proxy_login_are_root_only(host):
+    for path in (NETWORK_ENV, '/etc/apt/auth.conf.d/90mlops.conf'):
+        found = host.file(path)
+        assert found.exists, path
+        assert (found.user, found.group, found.mode) == ('root', 'root', 0o600), path
+    for path in ('/etc/apt/apt.conf.d/90mlops-proxy', '/etc/pip.conf', '/etc/npmrc', '/etc/profile.d/mlops-base.sh'):
+        assert host.file(path).mode & 0o004, f'{path} is for every user and must stay readable'
+
+
+def test_no_file_other_users_can_read_holds_the_proxy_password(host, proxy_password):
+    # Every mounted filesystem that holds files (the root, /run with systemd's transient units, /tmp).
+    found = host.run(
+        "for fs in / /run /tmp /var/lib/jupyterhub; do find \"$fs\" -xdev -type f -perm -o=r -size -20M -print0 2>/dev/null; done"
+        f" | xargs -0 grep -lF -e '{proxy_password}' 2>/dev/null | grep -v '^/proc/' || true")
+    assert found.stdout.strip() == '', 'the proxy password is in world-readable files:\n' + found.stdout
+
+
+def test_python_environments_were_built_through_the_index_and_the_proxy(host):
+    index_log = host.check_output(f'cat {INDEX_LOG}')
+    agents = {line.split(' ', 1)[0] for line in index_log.splitlines()}
+    assert 'pip' in agents, 'pip never asked the internal index'
+    assert 'uv' in agents, 'uv never asked the internal index (it does not read /etc/pip.conf)'
+    assert any('/simple/six/' in line for line in index_log.splitlines() if line.startswith('uv '))
+    # The index redirects to PyPI, which the host reaches only through the proxy, with its login.
+    requests_seen = _proxy_requests(host)
+    assert any('CONNECT pypi.org:443' in line for line in requests_seen), requests_seen[-5:]
+    assert any('CONNECT files.pythonhosted.org:443' in line for line in requests_seen), requests_seen[-5:]
+    assert 'Proxy Authentication Required' not in host.check_output(f'cat {PROXY_LOG}'), \
+        'a consumer reached the proxy without its login'
+
+
+def test_uv_environment_trusts_the_site_ca_and_has_its_package(host):
+    # The lab's outgoing TLS is re-signed by an inspection CA that only the system bundle holds: uv's own
+    # roots would refuse it (UnknownIssuer). The environment exists, so uv used the site's CA bundle.
+    assert host.run('/opt/mlops/envs/uvprobe/bin/python -c "import six"').rc == 0
+
+
+def test_npm_fetched_the_hubs_proxy_through_the_site_proxy(host):
+    assert any('CONNECT registry.npmjs.org:443' in line for line in _proxy_requests(host))
+
+
+def test_apt_uses_the_proxy_with_its_login_from_auth_conf(host):
+    before = len(_proxy_requests(host))
+    # The lab image's own apt cache detection would win over the site's proxy: switch it off for this run.
+    fetched = host.run('cd /root && apt-get -q -o Acquire::http::Proxy-Auto-Detect= download hello')
+    assert fetched.rc == 0, fetched.stderr
+    after = _proxy_requests(host)[before:]
+    assert any('GET http://' in line and '/hello_' in line for line in after), after
+
+
+def test_downloads_go_through_the_proxy(host):
+    before = len(_proxy_requests(host))
+    module = host.ansible('mlops.hosts.download', 'url=https://pypi.org/simple/six/ dest=/root/six-index.html',
+                          check=False, become=True)
+    assert not module.get('failed'), module.get('msg')
+    assert '***@' in module['proxy'] and 'labproxy' in module['proxy']
+    assert any('CONNECT pypi.org:443' in line for line in _proxy_requests(host)[before:])
+
+
+def test_hub_and_users_kernels_get_the_proxy_and_the_ca_bundle(host, hub, proxy_url):
+    hub_pid = host.check_output('systemctl show jupyterhub -p MainPID --value')
+    hub_env = dict(entry.split('=', 1) for entry in host.check_output(
+        f"tr '\\0' '\\n' < /proc/{hub_pid}/environ").splitlines() if '=' in entry)
+    assert _digest(hub_env.get('https_proxy', '')) == _digest(proxy_url), 'the hub has no (or another) proxy'
+    assert hub_env.get('SSL_CERT_FILE') == CA_BUNDLE
+
+    token = hub.token(USER, PASSWORD)
+    hub.start_server(USER, token)
+    printed = hub.execute(USER, token, (
+        "import hashlib, os, urllib.request\n"
+        "print(hashlib.sha256(os.environ.get('https_proxy', '').encode()).hexdigest())\n"
+        "print(os.environ.get('REQUESTS_CA_BUNDLE'), os.environ.get('SSL_CERT_FILE'))\n"
+        "print('127.0.0.1' in os.environ.get('no_proxy', '').split(','))\n"
+        "print(urllib.request.urlopen('https://pypi.org/simple/six/', timeout=60).status)\n"))
+    proxy_digest, cas, loopback_direct, status = printed.strip().splitlines()
+    assert proxy_digest == _digest(proxy_url), 'the kernel has no (or another) https_proxy'
+    assert cas == f'{CA_BUNDLE} {CA_BUNDLE}'
+    assert loopback_direct == 'True'
+    assert status == '200'
+
+
+def test_check_diff_and_verbose_output_mask_the_proxy_password(hostname, proxy_password, tmp_path):
+    """A changed proxy login shows in a check's diff as user:********@, never in clear, even at -vvv."""
+    new_password = 'Rotated-Pa55-' + _digest(proxy_password)[:8]
+    report_dir = tmp_path / 'drift'
+    run = run_playbook(scenario_playbook(), '-vvv', check=True, limit=hostname,
+                       extra_vars={'base_proxy_http': f'http://labproxy:{new_password}@127.0.0.1:8888'},
+                       env={'MLOPS_DRIFT_REPORT_DIR': str(report_dir), 'ANSIBLE_CALLBACKS_ENABLED': 'mlops.hosts.drift_report'})
+    assert run.rc == 0, run.output[-3000:].replace(proxy_password, '<old>').replace(new_password, '<new>')
+    assert 'labproxy:********@127.0.0.1:8888' in run.output, 'the diff does not show the masked proxy URL'
+    for secret in (proxy_password, new_password):
+        assert secret not in run.output, 'a proxy password is in the output of a check with --diff -vvv'
+    artifacts = [path for path in report_dir.rglob('*') if path.is_file()]
+    assert any(path.name == 'drift.json' for path in artifacts), 'the drift report was not written'
+    for path in artifacts:
+        text = path.read_text(errors='replace')
+        for secret in (proxy_password, new_password):
+            assert secret not in text, f'a proxy password is in the drift artifact {path.name}'
