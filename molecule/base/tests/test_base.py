@@ -101,6 +101,22 @@ def test_login_shells_get_the_proxy(host):
     assert '.lab.invalid' in out
 
 
+def test_one_network_environment_for_services_shells_and_modules(host):
+    env = host.file('/etc/mlops/network.env')
+    # No login in the proxy URL: every user may read it (with one, it is root-only: the jupyterhub scenario).
+    assert (env.user, env.mode) == ('root', 0o644)
+    values = dict(line.split('=', 1) for line in env.content_string.splitlines() if '=' in line and not line.startswith('#'))
+    assert values['https_proxy'] == f"'{PROXY}'"
+    no_proxy = values['no_proxy'].strip("'").split(',')
+    # The listed hosts, then every inventory host: the cluster's own nodes are reached directly.
+    assert {'localhost', '.lab.invalid', host.backend.get_hostname()} <= set(no_proxy)
+    assert values['SSL_CERT_FILE'] == "'/etc/ssl/certs/ca-certificates.crt'"
+    # A systemd service reads it as its environment.
+    shown = host.run("systemd-run --wait --pipe -q -p EnvironmentFile=/etc/mlops/network.env sh -c 'echo $https_proxy'")
+    assert shown.stdout.strip() == PROXY, shown.stderr
+    assert not host.file('/etc/apt/auth.conf.d/90mlops.conf').exists, 'no login: no apt auth file'
+
+
 def test_python_venv_works(host):
     assert host.run('python3 -m venv /tmp/venv-test && /tmp/venv-test/bin/python -c "import ssl"').rc == 0
 
