@@ -43,7 +43,8 @@ options:
       name:
         description:
           - Name of the group.
-          - Must match C(^[a-z_][a-z0-9_-]*[$]?$) and be at most 32 characters long.
+          - Must match C(^[a-z_][a-z0-9_.-]*[$]?$) and be at most 32 characters long, as for Debian's
+            C(groupadd) - so V(first.last) is accepted, a leading V(.) or V(-) is not.
         type: str
         required: true
       state:
@@ -89,7 +90,8 @@ options:
   create_missing_users:
     description:
       - Create members that do not exist as users, with
-        C(useradd --create-home --shell /bin/bash --user-group NAME).
+        C(useradd --create-home --shell /bin/bash --user-group NAME). Their names follow the rule of
+        O(groups[].name) (V(alice.smith) is fine).
       - Existing users are never modified, and users are never removed.
       - When V(false), a member that does not exist makes the module fail before any
         change, in check mode too.
@@ -197,7 +199,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import C_LOCALE, use_c_locale
 
-_NAME_RE = re.compile(r'^[a-z_][a-z0-9_-]*[$]?$')
+# What Debian's useradd and groupadd accept without --badname: dots too (firstname.lastname), never first.
+_NAME_RE = re.compile(r'^[a-z_][a-z0-9_.-]*[$]?$')
 _NAME_MAX = 32
 # Characters that cannot appear in a member name of /etc/group.
 _MEMBER_FORBIDDEN = re.compile(r'[,:\s]')

@@ -84,13 +84,13 @@ def test_jupyterhub_python_env_and_spark_good_input_passes():
     ('jupyterhub', {'jupyterhub_authenticator': 'oauth',
                     'jupyterhub_oauth': {'client_secret': 's', 'authorize_url': 'https://idp/auth',
                                          'token_url': 'https://idp/token', 'userdata_url': 'https://idp/user'}},
-     'jupyterhub_oauth needs client_id'),
+     'jupyterhub_oauth.client_id is not set (jupyterhub_authenticator is oauth)'),
     ('jupyterhub', {'jupyterhub_tls_mode': 'provided', 'jupyterhub_tls_cert_file': '/nonexistent/cert.pem',
                     'jupyterhub_tls_key_file': '/nonexistent/key.pem'}, 'jupyterhub_tls_cert_file'),
     ('jupyterhub', {'jupyterhub_mem_limit': 'lots'}, 'jupyterhub_mem_limit'),
     ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': 'pandas numpy'}]}, 'python_env_envs[0]'),
     ('python_env', {'python_env_envs': [{'name': 'Bad Name', 'packages': []}]}, 'python_env_envs[0]'),
-    ('python_env', {'python_env_envs': [{'name': 'ds'}, {'name': 'ds'}]}, 'two environments with the same name'),
+    ('python_env', {'python_env_envs': [{'name': 'ds'}, {'name': 'ds'}]}, "more than one item with the same name: 'ds'"),
     ('spark', {'spark_install_method': 'archive', 'spark_archive_checksum': 'sha256:' + 'a' * 64},
      'spark_archive_checksum'),
     ('spark', {'spark_workers_group': 'all'}, 'spark_masters is empty and spark_master_url is not set'),
@@ -108,3 +108,48 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
     assert result.returncode != 0, out
     assert names in out
     assert 'changed=0' in out
+
+
+# The refusals name the variable (with the index of a list item), show the bad value and say the rule.
+@pytest.mark.parametrize(('role', 'extra_vars', 'expected'), [
+    ('base', {'base_datascience_members': ['demo', 'Alice Smith']},
+     ["base_datascience_members[1]: 'Alice Smith' is not a user name: lowercase letters, digits, '.'"]),
+    ('base', {'base_datascience_members': ['demo', 'alice.smith'], 'base_admin_group': 'datascience',
+              'base_timezone': 'Mars/Olympus_Mons'},
+     ["base_admin_group: 'datascience' is not a group other than base_datascience_group",
+      "base_timezone: 'Mars/Olympus_Mons' is not an IANA timezone"]),
+    ('jupyterhub', {'jupyterhub_port': 70000}, ['jupyterhub_port: 70000 is not a port']),
+    ('jupyterhub', {'jupyterhub_admin_users': 'alice'}, ["jupyterhub_admin_users: 'alice' is not a list"]),
+    ('jupyterhub', {'jupyterhub_port': 0, 'jupyterhub_cpu_limit': 0},
+     ['jupyterhub_port: 0 is not a port', 'jupyterhub_cpu_limit: 0 is not a number above 0']),
+    ('jupyterhub', {'jupyterhub_extra_packages': ['jupyterlab-git --pre']},
+     ["jupyterhub_extra_packages[0]: 'jupyterlab-git --pre' is not a PEP 508 requirement"]),
+    ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': ['numpy', 'pandas; rm -rf /tmp/x']}]},
+     ["python_env_envs[0].packages[1]: 'pandas; rm -rf /tmp/x' is not a PEP 508 requirement",
+      "(python_env_envs[0] has name 'ds')"]),
+    ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': ['--index-url https://mirror.example.com/simple']}]},
+     ['python_env_envs[0].packages[0]', 'pip options (--index-url) belong in pip_args']),
+], ids=['member-with-space', 'two-problems-one-run', 'port-out-of-range', 'admin-users-string',
+        'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'shell-in-marker', 'pip-option-in-packages'])
+def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
+    result = preflight(extra_vars, role)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert 'changed=0' in out
+    error = next(line for line in out.splitlines() if line.startswith('[ERROR]'))
+    for text in expected:
+        assert text in error.replace("\\'", "'"), error
+    assert out.count('failed=1') == 1
+
+
+def test_dotted_members_are_accepted():
+    result = preflight({'base_datascience_members': ['alice.smith', 'bob'], 'base_admin_members': ['carol.jones']})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_refused_proxy_never_shows_its_password():
+    result = preflight({'base_proxy_http': 'http://alice:S3cret@proxy:99999'})
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "base_proxy_http: 'http://alice:***@proxy:99999' is not a URL" in out
+    assert 'S3cret' not in out

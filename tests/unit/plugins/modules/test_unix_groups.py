@@ -236,6 +236,28 @@ def test_create_missing_users_runs_useradd_before_gpasswd(host):
     assert result['changed'] is True
 
 
+def test_dotted_names_are_created(host):
+    result = run({'create_missing_users': True,
+                  'groups': [{'name': 'team.ml', 'members': ['alice.smith']}]})
+
+    assert host.commands == [
+        ['/usr/sbin/groupadd', 'team.ml'],
+        ['/usr/sbin/useradd', '--create-home', '--shell', '/bin/bash', '--user-group', 'alice.smith'],
+        ['/usr/sbin/gpasswd', '--members', 'alice.smith', 'team.ml'],
+    ]
+    assert result['created_users'] == ['alice.smith']
+
+
+@pytest.mark.parametrize('user', ['.alice', 'Alice.Smith', 'alice smith'])
+def test_creating_a_badly_named_user_fails(host, user):
+    host.add_group('datascience', 2100)
+
+    result = run_fail({'create_missing_users': True, 'groups': [{'name': 'datascience', 'members': [user]}]})
+
+    assert host.commands == []
+    assert user in result['msg']
+
+
 def test_create_missing_user_colliding_with_group_fails(host):
     result = run_fail({'create_missing_users': True,
                        'groups': [{'name': 'dave', 'members': ['dave']}]})
@@ -288,7 +310,8 @@ def test_command_failure_reports_rc_and_stderr(host):
     assert host.commands == [['/usr/sbin/groupadd', 'datascience']]
 
 
-@pytest.mark.parametrize('name', ['DataScience', '1group', 'data science', 'a' * 33, 'grp:x', ''])
+@pytest.mark.parametrize('name', ['DataScience', '1group', 'data science', 'a' * 33, 'grp:x', '', '.hidden',
+                                  '-opt', 'data/science'])
 def test_invalid_group_name_fails(host, name):
     result = run_fail({'groups': [{'name': name, 'members': ['alice']}]})
 
