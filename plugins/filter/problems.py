@@ -183,6 +183,10 @@ def _rule_url(value, params, path, found):
         % schemes[0])
     if not isinstance(value, str) or re.search(r'\s', value):
         raise _Problem('%s is not %s' % (show(value), noun))
+    if re.search(r'[\'"\\]', value):
+        # URLs go into environment files and configuration files as quoted strings.
+        raise _Problem('%s is not %s: quotes and backslashes must be percent-encoded (%%27, %%22, %%5C)'
+                       % (show(value), noun))
     try:
         parts = urlsplit(value)
         port = parts.port

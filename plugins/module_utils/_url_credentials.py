@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit
 MASK = '***'
 
 # scheme://userinfo@ where userinfo has no whitespace, '/', '@' (an '@' inside a password must be
-# percent-encoded, RFC 3986 3.2.1).
-_USERINFO = re.compile(r'(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/@?#"\'<>]+)@')
+# percent-encoded, RFC 3986 3.2.1). Quotes are allowed: a password with one is still masked.
+_USERINFO = re.compile(r'(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/@?#<>]+)@')
 
 
 def _masked(match: re.Match) -> str:

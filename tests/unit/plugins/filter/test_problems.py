@@ -121,6 +121,11 @@ def test_url_credentials_never_show():
     assert found and 'TOKEN' not in found[0]
 
 
+def test_url_with_a_quote_is_refused_without_showing_the_password():
+    found = one("http://alice:it's@proxy:3128", 'url', schemes=['http'], path=False)
+    assert found and 'percent-encoded' in found[0] and "it's" not in found[0]
+
+
 def test_secrets_show_only_their_length():
     found = one('short', 'that', that=False, describe='at least 32 characters', secret=True)
     assert found == ['v: (secret of 5 characters) is not at least 32 characters']
