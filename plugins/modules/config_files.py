@@ -128,6 +128,8 @@ options:
       - Strings to mask wherever they appear in the result (diffs, returned arguments), such as the passwords
         inside URLs that O(files[].content) holds, for example from P(mlops.hosts.url_secrets#filter).
       - Unlike O(files[].secret), the rest of the content stays visible in the diff.
+      - Passwords inside URLs (C(scheme://user:password@host)) are masked in diffs without being listed here,
+        on both sides (the current file may hold an old one); this option is for the rest of the result.
       - The option is C(no_log), so Ansible replaces each occurrence of each string with C(********).
     type: list
     elements: str
@@ -232,6 +234,7 @@ import os
 import shlex
 import stat
 
+from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDACTED, RedactingModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
@@ -571,7 +574,10 @@ class ConfigFiles:
 
     @staticmethod
     def _diff_entry(path, before, after):
-        return dict(before_header=path, after_header=path, before=before, after=after)
+        # The password of a URL is masked on both sides whatever the setting is called: the current file
+        # may hold an old one that no option of this run names.
+        return dict(before_header=path, after_header=path,
+                    before=mask_url_credentials(before), after=mask_url_credentials(after))
 
     @staticmethod
     def _link_text(target):

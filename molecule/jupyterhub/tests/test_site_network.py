@@ -130,14 +130,14 @@ def test_hub_and_users_kernels_get_the_proxy_and_the_ca_bundle(host, hub, proxy_
 
 
 def test_check_diff_and_verbose_output_mask_the_proxy_password(hostname, proxy_password, tmp_path):
-    """A changed proxy login shows in a check's diff as user:********@, never in clear, even at -vvv."""
+    """A changed proxy login shows in a check's diff as user:***@, never in clear, even at -vvv."""
     new_password = 'Rotated-Pa55-' + _digest(proxy_password)[:8]
     report_dir = tmp_path / 'drift'
     run = run_playbook(scenario_playbook(), '-vvv', check=True, limit=hostname,
                        extra_vars={'base_proxy_http': f'http://labproxy:{new_password}@127.0.0.1:8888'},
                        env={'MLOPS_DRIFT_REPORT_DIR': str(report_dir), 'ANSIBLE_CALLBACKS_ENABLED': 'mlops.hosts.drift_report'})
     assert run.rc == 0, run.output[-3000:].replace(proxy_password, '<old>').replace(new_password, '<new>')
-    assert 'labproxy:********@127.0.0.1:8888' in run.output, 'the diff does not show the masked proxy URL'
+    assert 'labproxy:***@127.0.0.1:8888' in run.output, 'the diff does not show the masked proxy URL'
     for secret in (proxy_password, new_password):
         assert secret not in run.output, 'a proxy password is in the output of a check with --diff -vvv'
     artifacts = [path for path in report_dir.rglob('*') if path.is_file()]

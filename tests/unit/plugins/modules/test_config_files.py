@@ -419,8 +419,18 @@ def test_url_passwords_are_masked_in_the_diff_and_arguments_but_written(tmp_path
     assert target.read_text() == 'proxy = http://alice:S3cret-Example@proxy:3128\n'
     text = repr(result)
     assert 'S3cret-Example' not in text and 'Old-Pass' not in text
-    assert 'http://alice:********@proxy:3128' in result['diff'][0]['after']
-    assert 'http://alice:********@proxy:3128' in result['diff'][0]['before']
+    assert 'http://alice:***@proxy:3128' in result['diff'][0]['after']
+    assert 'http://alice:***@proxy:3128' in result['diff'][0]['before']
+
+
+def test_an_old_url_password_no_option_names_is_masked_in_the_diff(tmp_path):
+    target = tmp_path / 'pip.conf'
+    run([_item(target, 'proxy = http://alice:Old-Pass@proxy:3128\n')])
+
+    result = run([_item(target, 'proxy = http://alice:New-Pass@proxy:3128\n')], diff=True)
+
+    assert 'Old-Pass' not in repr(result['diff']) and 'New-Pass' not in repr(result['diff'])
+    assert result['diff'][0]['before'] == 'proxy = http://alice:***@proxy:3128\n'
 
 
 # ------------------------------------------------------------------------------ validate
