@@ -135,6 +135,15 @@ def test_hadoop_env_points_at_an_installed_java(host):
     assert host.run(f"{env['JAVA_HOME']}/bin/java -version").rc == 0
 
 
+def test_hadoop_opts_carry_the_site_proxy_without_its_password(host):
+    env = host.file(f'{CONF}/hadoop-env.sh').content_string
+    assert 'not-a-real-password' not in env and 'mlops:' not in env
+    opts = host.check_output(f'HADOOP_OPTS=-Dfrom.user=1 bash -c \'. {CONF}/hadoop-env.sh && printf %s "$HADOOP_OPTS"\'')
+    assert opts.split() == ['-Dfrom.user=1', '-Dhttp.proxyHost=proxy.lab.invalid', '-Dhttp.proxyPort=3128',
+                            '-Dhttps.proxyHost=proxy.lab.invalid', '-Dhttps.proxyPort=3129',
+                            '-Dhttp.nonProxyHosts=localhost|127.*|[::1]|*.lab.invalid|10.*']
+
+
 def test_conf_links_to_the_release_and_takes_extra_files(host):
     assert host.file(f'{CONF}/log4j.properties').linked_to == '/opt/mlops/hadoop/hadoop-3.4.2-testdouble/etc/hadoop/log4j.properties'
     scheduler = host.file(f'{CONF}/capacity-scheduler.xml')
