@@ -65,7 +65,7 @@ def strip_url_credentials(url: str) -> str:
 
 
 def url_login(url: str) -> dict:
-    """The login a URL carries, for netrc-like files: machine (host[:port]), login and password.
+    """The login a URL carries, for netrc-like files: scheme, machine (host[:port]), login and password.
 
     Percent-encoded characters of the user and password are decoded. Empty strings when the URL has none.
     """
@@ -73,4 +73,5 @@ def url_login(url: str) -> dict:
     machine = parts.hostname or ''
     if machine and parts.port:
         machine = '%s:%d' % (machine, parts.port)
-    return {'machine': machine, 'login': unquote(parts.username or ''), 'password': unquote(parts.password or '')}
+    return {'scheme': parts.scheme, 'machine': machine,
+            'login': unquote(parts.username or ''), 'password': unquote(parts.password or '')}

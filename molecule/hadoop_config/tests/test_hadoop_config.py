@@ -141,7 +141,9 @@ def test_hadoop_opts_carry_the_site_proxy_without_its_password(host):
     opts = host.check_output(f'HADOOP_OPTS=-Dfrom.user=1 bash -c \'. {CONF}/hadoop-env.sh && printf %s "$HADOOP_OPTS"\'')
     assert opts.split() == ['-Dfrom.user=1', '-Dhttp.proxyHost=proxy.lab.invalid', '-Dhttp.proxyPort=3128',
                             '-Dhttps.proxyHost=proxy.lab.invalid', '-Dhttps.proxyPort=3129',
-                            '-Dhttp.nonProxyHosts=localhost|127.*|[::1]|*.lab.invalid|10.*']
+                            # The listed hosts, then every inventory host (this one), as the base role's no_proxy.
+                            '-Dhttp.nonProxyHosts=localhost|127.*|[::1]|*.lab.invalid|10.*|'
+                            f'{host.backend.get_hostname()}|*.{host.backend.get_hostname()}']
 
 
 def test_conf_links_to_the_release_and_takes_extra_files(host):

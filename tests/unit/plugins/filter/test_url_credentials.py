@@ -51,6 +51,6 @@ def test_strip_and_login():
     assert strip('http://alice:S3cret@proxy.example.org:3128') == 'http://proxy.example.org:3128'
     assert strip('http://proxy:3128') == 'http://proxy:3128'
     assert login('http://alice:p%40ss@proxy.example.org:3128') == {
-        'machine': 'proxy.example.org:3128', 'login': 'alice', 'password': 'p@ss'}
-    assert login('http://proxy') == {'machine': 'proxy', 'login': '', 'password': ''}
-    assert login('') == {'machine': '', 'login': '', 'password': ''}
+        'scheme': 'http', 'machine': 'proxy.example.org:3128', 'login': 'alice', 'password': 'p@ss'}
+    assert login('http://proxy') == {'scheme': 'http', 'machine': 'proxy', 'login': '', 'password': ''}
+    assert login('') == {'scheme': '', 'machine': '', 'login': '', 'password': ''}
