@@ -68,6 +68,18 @@ def run_playbook(playbook: str | Path, *args: str, check: bool = False, extra_va
     return run
 
 
+SECRETS_DIR = Path(__file__).resolve().parents[1] / '.build' / 'artifacts' / 'secrets'
+
+
+def record_secret(name: str, value: str) -> None:
+    """Keep a lab secret (root-only) for tests/no_secrets_in_logs.py, which greps the kept logs for it."""
+    assert len(value) >= 8, f'{name}: no secret to record'
+    SECRETS_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = SECRETS_DIR / name
+    path.touch(mode=0o600)
+    path.write_text(value)
+
+
 def scenario_playbook(name: str = 'converge.yml') -> Path:
     return Path(os.environ['MOLECULE_SCENARIO_DIRECTORY']) / name
 

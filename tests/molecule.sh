@@ -34,6 +34,11 @@ missing_env() {
 }
 
 mkdir -p /var/cache/mlops-lab
+# Every scenario's whole output is kept, and searched at the end for the secrets the scenarios recorded.
+logs=.build/artifacts/molecule
+secrets=.build/artifacts/secrets
+mkdir -p "$logs"
+rm -rf "$secrets"
 failed=()
 skipped=()
 for scenario in "${scenarios[@]}"; do
@@ -60,7 +65,7 @@ for scenario in "${scenarios[@]}"; do
     fi
     echo "=== molecule $scenario on $distro"
     start=$SECONDS
-    if MOLECULE_DISTRO=$distro molecule test -s "$scenario"; then
+    if MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 | tee "$logs/$scenario-$distro.log"; then
       echo "=== molecule $scenario on $distro: passed in $((SECONDS - start)) s"
     else
       echo "=== molecule $scenario on $distro: FAILED after $((SECONDS - start)) s"
@@ -68,6 +73,9 @@ for scenario in "${scenarios[@]}"; do
     fi
   done
 done
+if ! python3 tests/no_secrets_in_logs.py "$secrets" "$logs" .build/artifacts/drift; then
+  failed+=("no-secrets-in-logs")
+fi
 if [ ${#skipped[@]} -gt 0 ]; then
   echo "molecule: skipped (environment not set): ${skipped[*]}"
 fi

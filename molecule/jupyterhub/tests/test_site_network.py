@@ -12,7 +12,7 @@ import hashlib
 import os
 
 import pytest
-from conftest import run_playbook, scenario_playbook
+from conftest import record_secret, run_playbook, scenario_playbook
 from hubclient import Hub
 
 DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
@@ -64,12 +64,20 @@ def test_files_holding_the_proxy_login_are_root_only(host):
         assert host.file(path).mode & 0o004, f'{path} is for every user and must stay readable'
 
 
-def test_no_file_other_users_can_read_holds_the_proxy_password(host, proxy_password):
-    # Every mounted filesystem that holds files (the root, /run with systemd's transient units, /tmp).
-    found = host.run(
-        "for fs in / /run /tmp /var/lib/jupyterhub; do find \"$fs\" -xdev -type f -perm -o=r -size -20M -print0 2>/dev/null; done"
-        f" | xargs -0 grep -lF -e '{proxy_password}' 2>/dev/null | grep -v '^/proc/' || true")
-    assert found.stdout.strip() == '', 'the proxy password is in world-readable files:\n' + found.stdout
+def test_no_file_other_users_can_read_holds_a_secret(host, proxy_password):
+    secrets = {
+        'proxy password': proxy_password,
+        'hub cookie secret': host.check_output('cat /var/lib/jupyterhub/jupyterhub_cookie_secret'),
+        'hub proxy token': host.check_output("sed -n 's/^CONFIGPROXY_AUTH_TOKEN=//p' /var/lib/jupyterhub/proxy.env"),
+    }
+    for name, value in secrets.items():
+        # The run's logs are searched for them once the host is gone (tests/no_secrets_in_logs.py).
+        record_secret('jupyterhub ' + name, value)
+        # Every mounted filesystem that holds files (the root, /run with systemd's transient units, /tmp).
+        found = host.run(
+            "for fs in / /run /tmp; do find \"$fs\" -xdev -type f -perm -o=r -size -20M -print0 2>/dev/null; done"
+            f" | xargs -0 grep -lF -e '{value}' 2>/dev/null || true")
+        assert found.stdout.strip() == '', f'the {name} is in world-readable files:\n' + found.stdout
 
 
 def test_python_environments_were_built_through_the_index_and_the_proxy(host):

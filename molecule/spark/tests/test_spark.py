@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import run_playbook, scenario_playbook
+from conftest import record_secret, run_playbook, scenario_playbook
 from sparkcheck import assert_intruder_refused, cluster_info, daemon_user, history_executors, listeners, run_pi
 
 USER = 'alice'
@@ -54,6 +54,8 @@ def test_users_outside_the_client_group_cannot_read_the_secret(host):
     assert conf.mode == 0o640 and conf.group == 'datascience'
     assert host.file('/etc/spark/daemon/auth.env').mode == 0o600
     assert host.run('runuser -u nobody -- cat /etc/spark/conf/spark-defaults.conf').rc != 0
+    # The run's logs are searched for it once the host is gone (tests/no_secrets_in_logs.py).
+    record_secret('spark-auth-secret', host.check_output('cat /etc/spark/auth-secret'))
 
 
 def test_restarted_worker_registers_again(host, hostname):
