@@ -29,7 +29,6 @@ def test_directory_user_gets_an_account_and_a_server_under_limits(host, hub):
         pytest.skip(f'{USER} has a Unix account from an earlier verify run: the first-login creation was tested then')
     session, page = login(hub, USER, PASSWORD)
     assert logged_in(hub, session), page.text[-2000:]
-    assert not host.user(USER).exists, 'the account is made when the server first starts, not at login'
     assert_server_runs_as_new_account_under_limits(host, hub, USER, session_token(hub, session, USER))
 
 
@@ -51,3 +50,11 @@ def test_search_password_only_in_the_private_config(host):
 
 def test_runs_that_rewrite_the_config_print_no_secret(host, hostname):
     assert_runs_rewriting_the_config_show_no_secret(host, hostname)
+
+
+def test_new_account_keeps_the_datascience_group_across_converges(host):
+    """The base role sets the group's supplementary members exactly: the account has it as primary group."""
+    if not host.user(USER).exists:
+        pytest.skip(f'{USER} has no account: the first-login test failed before making it')
+    assert host.user(USER).group == 'datascience'
+    assert host.run(f"su -s /bin/sh {USER} -c 'touch /srv/datascience/shared/{USER}-was-here'").rc == 0
