@@ -1,0 +1,105 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""jupyterhub_config.py.j2 rendered for each authenticator: valid Python, the settings an admin asked for."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+import pytest
+import yaml
+
+ROLE = Path(__file__).resolve().parents[3] / 'roles' / 'jupyterhub'
+
+
+def render(**overrides) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLE / 'templates')), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True)
+    env.filters['to_json'] = json.dumps
+    env.filters['comment'] = lambda text: '# ' + text
+    env.filters['bool'] = lambda value: value if isinstance(value, bool) else str(value).lower() in ('1', 'true', 'yes')
+    defaults = yaml.safe_load((ROLE / 'defaults' / 'main.yml').read_text())
+    values = {key: value for key, value in defaults.items() if '{{' not in str(value)}
+    values.update(
+        ansible_managed='managed', base_datascience_group='datascience', jupyterhub_allowed_groups=['datascience'],
+        jupyterhub_shared_data_group='datascience', jupyterhub_version='6.1.1',
+        __jupyterhub_authenticator_classes=yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())[
+            '__jupyterhub_authenticator_classes'],
+        __jupyterhub_listen='0.0.0.0', __jupyterhub_hub_port=8091, __jupyterhub_api_port=8001,
+        __jupyterhub_state_dir='/var/lib/jupyterhub', __jupyterhub_venv='/opt/mlops/envs/jupyterhub',
+        __jupyterhub_network_env='/etc/mlops/network.env')
+    values.update(overrides)
+    text = env.get_template('jupyterhub_config.py.j2').render(**values)
+    compile(text, 'jupyterhub_config.py', 'exec')
+    return text
+
+
+LDAP_LOOKUP = {
+    'server_address': 'ldap.example.org', 'lookup_dn': True, 'user_search_base': 'ou=people,dc=example,dc=org',
+    'lookup_dn_search_user': 'cn=search,dc=example,dc=org', 'lookup_dn_search_password': 's3cret',
+    'allowed_groups': ['cn=jupyter,ou=groups,dc=example,dc=org'],
+}
+
+
+def test_ldap_lookup_dn_with_a_search_account_over_verified_starttls():
+    text = render(jupyterhub_authenticator='ldap', jupyterhub_ldap=LDAP_LOOKUP)
+    assert 'c.LDAPAuthenticator.tls_strategy = "before_bind"' in text
+    assert 'c.LDAPAuthenticator.server_port = 389' in text
+    assert "'validate': ssl.CERT_REQUIRED, 'ca_certs_file': \"/etc/ssl/certs/ca-certificates.crt\"" in text
+    assert 'c.LDAPAuthenticator.lookup_dn = True' in text
+    assert 'c.LDAPAuthenticator.lookup_dn_user_dn_attribute = "uid"' in text
+    assert 'c.LDAPAuthenticator.lookup_dn_search_password = "s3cret"' in text
+    assert 'bind_dn_template' not in text
+    assert 'c.LDAPAuthenticator.allowed_groups = ["cn=jupyter,ou=groups,dc=example,dc=org"]' in text
+    assert 'c.Spawner.pre_spawn_hook = _mlops_create_system_user' in text
+
+
+def test_ldap_bind_template_over_ldaps():
+    text = render(jupyterhub_authenticator='ldap', jupyterhub_ldap={
+        'server_address': 'ldap.example.org', 'tls_strategy': 'on_connect',
+        'bind_dn_template': 'uid={username},ou=people,dc=example,dc=org'})
+    assert 'c.LDAPAuthenticator.server_port = 636' in text
+    assert 'c.LDAPAuthenticator.bind_dn_template = "uid={username},ou=people,dc=example,dc=org"' in text
+    assert 'lookup_dn' not in text
+
+
+def test_ldap_insecure_sets_no_tls_options():
+    text = render(jupyterhub_authenticator='ldap', jupyterhub_ldap={
+        'server_address': 'ldap.example.org', 'tls_strategy': 'insecure', 'bind_dn_template': ['uid={username}']})
+    assert 'tls_kwargs' not in text
+
+
+def test_oauth_groups_use_the_auth_state_of_oauthenticator_17():
+    text = render(jupyterhub_authenticator='oauth', jupyterhub_oauth={
+        'client_id': 'hub', 'client_secret': 'x', 'authorize_url': 'https://idp/a', 'token_url': 'https://idp/t',
+        'userdata_url': 'https://idp/u', 'groups_claim': 'roles'})
+    assert 'c.GenericOAuthenticator.manage_groups = True' in text
+    assert 'c.GenericOAuthenticator.auth_state_groups_key = "oauth_user.roles"' in text
+    assert 'c.GenericOAuthenticator.allowed_groups = ["datascience"]' in text
+    assert 'claim_groups_key' not in text
+
+
+def test_native_gets_the_statsd_shim_and_allow_all():
+    text = render(jupyterhub_authenticator='native')
+    assert 'nativeauthenticator.handlers.LoginHandler.statsd = _NoStatsd()' in text
+    assert 'c.Authenticator.allow_all = True' in text
+
+
+USERNAMES = [('ada.lovelace', True), ('grace_h-1', True), ('Ada', False), ('../etc', False), ('-rf', False),
+             ('a' * 33, False), ('1abc', False)]
+
+
+@pytest.mark.parametrize('name, valid', USERNAMES)
+def test_username_pattern_admits_unix_names_only(name, valid):
+    import re  # pylint: disable=import-outside-toplevel
+
+    text = render(jupyterhub_authenticator='native')
+    pattern = text.split("c.Authenticator.username_pattern = r'", 1)[1].split("'", 1)[0]
+    assert bool(re.match(pattern, name)) is valid
+
+
+def test_pam_has_no_account_creation():
+    text = render()
+    assert 'pre_spawn_hook' not in text and 'username_pattern' not in text
