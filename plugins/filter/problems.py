@@ -178,9 +178,9 @@ def _rule_absolute_path(value, params, path, found):
 
 def _rule_url(value, params, path, found):
     schemes = params.get('schemes') or ['http', 'https']
-    noun = 'a URL with scheme %s and a host%s' % (
-        ' or '.join([', '.join(schemes[:-1])] + schemes[-1:]) if len(schemes) > 1 else schemes[0], '' if params.get('path', True) else ' and no path, such as %s://host.example.com:3128'
-        % schemes[0])
+    named = ' or '.join([', '.join(schemes[:-1])] + schemes[-1:]) if len(schemes) > 1 else schemes[0]
+    no_path = '' if params.get('path', True) else ' and no path, such as %s://host.example.com:3128' % schemes[0]
+    noun = 'a URL with scheme %s and a host%s' % (named, no_path)
     if not isinstance(value, str) or re.search(r'\s', value):
         raise _Problem('%s is not %s' % (show(value), noun))
     if re.search(r'[\'"\\]', value):
