@@ -80,11 +80,22 @@ class Hub:
             time.sleep(2)
         raise AssertionError(f'the server of {user} did not become ready: {state.text}')
 
-    def execute(self, user: str, token: str, code: str, kernel: str = 'datascience', timeout: int = 180) -> str:
-        """Start a kernel in the user's server, run code in it and return what it printed."""
+    def kernelspecs(self, user: str, token: str) -> dict:
+        """The user's server's kernelspecs API: {'default': name, 'kernelspecs': {name: spec}}."""
+        answer = self.session().get(f'{self.url}/user/{user}/api/kernelspecs',
+                                    headers={'Authorization': f'token {token}'}, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    def execute(self, user: str, token: str, code: str, kernel: str | None = 'datascience', timeout: int = 180) -> str:
+        """Start a kernel in the user's server, run code in it and return what it printed.
+
+        kernel None starts the server's default kernel, as a new notebook does.
+        """
         headers = {'Authorization': f'token {token}'}
         api = f'{self.url}/user/{user}/api'
-        started = self.session().post(f'{api}/kernels', json={'name': kernel}, headers=headers, timeout=60)
+        started = self.session().post(f'{api}/kernels', json={'name': kernel} if kernel else {}, headers=headers,
+                                      timeout=60)
         started.raise_for_status()
         kernel_id = started.json()['id']
         ws = websocket.create_connection(
