@@ -97,11 +97,12 @@ def test_jupyterhub_python_env_and_spark_good_input_passes():
     ('spark', {'spark_workers_group': 'all', 'spark_master_url': 'spark://master:7077',
                'spark_worker_memory_mb': 64 * 1024 * 1024}, 'lower spark_worker_memory_mb'),
     ('spark', {'spark_zookeeper_hosts': ['zk1.example.com:2181', 'zk2.example.com']}, 'spark_zookeeper_hosts'),
+    ('spark', {'spark_kernel_packages': ['pandas; rm -rf /tmp/x']}, 'spark_kernel_packages[0]'),
     ('java', {'java_version': 'seventeen'}, 'java_version'),
 ], ids=['unknown-authenticator', 'oauth-without-client-id', 'certificate-missing', 'bad-mem-limit',
         'packages-not-a-list', 'bad-env-name', 'duplicate-env', 'spark-checksum-not-sha512',
         'spark-workers-without-master', 'spark-worker-memory-above-host', 'spark-zookeeper-without-port',
-        'java-bad-version'])
+        'spark-kernel-package-not-pep508', 'java-bad-version'])
 def test_role_bad_input_is_refused(role, extra_vars, names):
     result = preflight(extra_vars, role)
     out = result.stdout + result.stderr
