@@ -20,7 +20,7 @@ PROXIED = 'https://repo.maven.apache.org/maven2/junit/junit/maven-metadata.xml'
 DIRECT = 'https://repo1.maven.org/maven2/junit/junit/maven-metadata.xml'   # in base_proxy_no_proxy
 # The listed hosts, then every inventory host (the one spark host), as the base role's no_proxy.
 NON_PROXY_HOSTS = ('localhost|127.*|[::1]|127.0.0.1|repo1.maven.org|*.repo1.maven.org'
-                   '|*.lab.invalid|10.*|{host}|*.{host}').format(host='spark-' + os.environ.get('MOLECULE_DISTRO', 'debian12'))
+                   '|*.lab.invalid|10.*|{host}').format(host='spark-' + os.environ.get('MOLECULE_DISTRO', 'debian12'))
 PROXY_OPTIONS = ['-Dhttp.proxyHost=127.0.0.1', '-Dhttp.proxyPort=3128', '-Dhttps.proxyHost=127.0.0.1',
                  '-Dhttps.proxyPort=3128', f'-Dhttp.nonProxyHosts={NON_PROXY_HOSTS}']
 
