@@ -435,6 +435,10 @@ class SparkClusterInfo:
         if code >= 500:
             raise _Unreachable('the Spark master web UI at %s answered HTTP %d: %s'
                                % (self.shown_url, code, info.get('msg', '')))
+        if code == 404:
+            # A master that is starting answers 404 until its web UI's handlers are attached: retried while waiting.
+            raise _Unreachable('the Spark master web UI at %s answered HTTP 404: %s; is this the web UI of a Spark '
+                               'standalone master, and has it finished starting?' % (self.shown_url, info.get('msg', '')))
         if code == 401:
             self.fail('the Spark master web UI at %s answered HTTP 401 (unauthorized): %s; set url_username and '
                       'url_password, or check them' % (self.shown_url, info.get('msg', '')), http_status=code)

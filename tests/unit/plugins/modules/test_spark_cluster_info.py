@@ -310,6 +310,22 @@ def test_server_error_fails_when_not_waiting(monkeypatch):
     assert 'answered HTTP 503: HTTP Error 503: Service Unavailable' in result['msg']
 
 
+def test_not_found_while_the_master_starts_is_retried_when_waiting(monkeypatch, clock):
+    fake = master(monkeypatch, dict(status=404, msg='HTTP Error 404: Not Found'), 'two_workers')
+
+    result = run(wait_for_workers=2)
+
+    assert len(fake.requests) == 2 and result['alive_workers'] == 2
+
+
+def test_not_found_fails_when_not_waiting(monkeypatch):
+    master(monkeypatch, dict(status=404, msg='HTTP Error 404: Not Found'))
+
+    result = run_failing()
+
+    assert 'answered HTTP 404' in result['msg'] and 'web UI of a Spark standalone master' in result['msg']
+
+
 def test_read_error_fails(monkeypatch):
     master(monkeypatch, TimeoutError('The read operation timed out'))
 
@@ -329,14 +345,14 @@ def test_unauthorized_fails_at_once_even_when_waiting(monkeypatch, clock):
     assert len(fake.requests) == 1 and clock.sleeps == []
 
 
-def test_not_found_fails_at_once(monkeypatch, clock):
+def test_not_found_while_waiting_fails_at_the_timeout_saying_why(monkeypatch, clock):
+    # A wrong URL and a master still starting both answer 404: the wait goes on, then names both causes.
     fake = master(monkeypatch, dict(status=404, msg='HTTP Error 404: Not Found'))
 
     result = run_failing(wait_for_workers=1)
 
-    assert 'answered HTTP 404: HTTP Error 404: Not Found; is this the web UI of a Spark standalone master?' \
-        in result['msg']
-    assert len(fake.requests) == 1 and clock.sleeps == []
+    assert 'answered HTTP 404' in result['msg'] and 'has it finished starting?' in result['msg']
+    assert len(fake.requests) > 1
 
 
 def test_bad_json_fails_clearly_even_when_waiting(monkeypatch, clock):
