@@ -21,6 +21,21 @@ timed() {
 # Role READMEs are generated from the argument specs; Galaxy refuses a role without one.
 python3 tests/role_readmes.py --check || fail "a role README is stale: run make readmes"
 
+# galaxy.yml's version is the release being prepared: no plugin can be newer, no released version later.
+python3 - <<'PY' || fail "galaxy.yml's version does not fit version_added or changelogs/changelog.yaml"
+import pathlib, re, sys, yaml
+def v(text):
+    return tuple(int(p) for p in str(text).split('.'))
+version = yaml.safe_load(open('galaxy.yml'))['version']
+released = (yaml.safe_load(open('changelogs/changelog.yaml')) or {}).get('releases') or {}
+bad = [f'{f}: version_added {m}' for f in sorted(pathlib.Path('plugins').rglob('*')) if f.suffix in ('.py', '.yml')
+       for m in re.findall(r'^\s*version_added:\s*["\']?([0-9.]+)', f.read_text(), re.M) if v(m) > v(version)]
+bad += [f'changelog.yaml: release {r}' for r in released if v(r) > v(version)]
+for line in bad:
+    print(f'{line} is later than galaxy.yml version {version}')
+sys.exit(1 if bad else 0)
+PY
+
 ansible-galaxy collection build --force --output-path "$work" . >/dev/null
 tarball=$(ls "$work"/mlops-hosts-*.tar.gz)
 echo "package: built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
