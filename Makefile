@@ -5,6 +5,10 @@ SHELL := /bin/bash
 VENV := $(CURDIR)/.venv
 BUILD := $(CURDIR)/.build
 PY := $(VENV)/bin/python
+# The Galaxy tools (galaxy-importer pins attrs and flake8 below .venv's) and the lowest ansible-core
+# meta/runtime.yml allows each get their own virtualenv; .venv has the newest that runs on this Python.
+GALAXY_VENV := $(BUILD)/venv-galaxy
+LOWEST_VENV := $(BUILD)/venv-core-lowest
 LAB_DISTROS ?= debian11 debian12 debian13
 SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
@@ -13,11 +17,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_INJECT_FACT_VARS := false
 export LAB_DISTROS
 
-.PHONY: test-full ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs molecule package bench clean
+.PHONY: test-full ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs readmes core-lowest molecule package bench clean
 
 help:
 	@echo "make demo   - build the lab, converge playbooks/site.yml on it, print how to reach it"
-	@echo "make test   - every test: lint, sanity, unit, argument specs, Molecule (every scenario on Debian 12, base on 11/12/13), packaging"
+	@echo "make test   - every test: lint, sanity, unit, argument specs and role READMEs, unit and sanity on the lowest"
+	@echo "              ansible-core, Molecule (every scenario on Debian 12, base on 11/12/13), packaging (galaxy-importer,"
+	@echo "              antsibull-docs and antsibull-changelog lint)"
+	@echo "make readmes - regenerate roles/*/README.md from the roles' meta/argument_specs.yml"
 	@echo "make test-full - the same with every Molecule scenario on Debian 11, 12 and 13"
 	@echo "make ee     - build the execution environment image mlops-hosts-ee (docs/awx.md)"
 	@echo "make bench  - benchmark converge and no-change runs per scenario and distribution"
@@ -29,6 +36,16 @@ $(VENV)/.installed: requirements-dev.txt
 	touch $@
 
 venv: $(VENV)/.installed collection-link
+
+$(GALAXY_VENV)/.installed: tests/requirements/galaxy.txt
+	python3 -m venv $(GALAXY_VENV)
+	$(GALAXY_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+$(LOWEST_VENV)/.installed: tests/requirements/core-lowest.txt
+	python3 -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
 
 # The collection is used in place: .build/collections/ansible_collections/mlops/hosts -> this checkout.
 collection-link:
@@ -53,7 +70,7 @@ demo: lab-up
 	ansible-playbook -i inventories/lab lab/demo-logins.yml
 	bash lab/summary.sh
 
-test: venv lint sanity ee unit argspecs molecule package
+test: venv lint sanity core-lowest ee unit argspecs molecule package
 	@echo "make test: all checks passed"
 
 # The same with every Molecule scenario on every distribution (make test: 60 minutes on 2 cores; this about three times its Molecule part).
@@ -73,12 +90,21 @@ unit: venv
 
 argspecs: venv
 	python tests/check_argument_specs.py
+	python tests/role_readmes.py --check
+
+readmes: venv
+	python tests/role_readmes.py
+
+# requires_ansible's lower bound, tested: unit tests and ansible-test sanity with that ansible-core.
+core-lowest: venv $(LOWEST_VENV)/.installed
+	PATH=$(LOWEST_VENV)/bin:$$PATH pytest -q tests/unit
+	PATH=$(LOWEST_VENV)/bin:$$PATH bash tests/sanity.sh
 
 molecule: venv lab-images
 	bash tests/molecule.sh $(SCENARIOS)
 
-package: venv
-	bash tests/package.sh
+package: venv $(GALAXY_VENV)/.installed
+	GALAXY_VENV=$(GALAXY_VENV) bash tests/package.sh
 
 # The execution environment image mlops-hosts-ee, built on the lab's Debian 12 image (docs/awx.md).
 ee: venv lab-images

@@ -9,7 +9,7 @@ dest=$tree/ansible_collections/mlops/hosts
 mkdir -p "$dest"
 # Tracked and new (not ignored) files, as they are in the work tree.
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-  [ -e "$f" ] || continue
+  [ -f "$f" ] || continue  # also skips a .venv symlink to a directory (a worktree's)
   mkdir -p "$dest/$(dirname "$f")"
   cp -p "$f" "$dest/$f"
 done

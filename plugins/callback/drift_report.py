@@ -19,7 +19,7 @@ description:
     the running job to publish each host's drift as job artifacts and to fail drifted hosts on request.
   - Enable it with C(callbacks_enabled = mlops.hosts.drift_report) (this collection's C(ansible.cfg)
     does), or C(ANSIBLE_CALLBACKS_ENABLED).
-version_added: 0.5.0
+version_added: 0.8.0
 requirements:
   - enabled in the configuration
 options:

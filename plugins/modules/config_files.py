@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: config_files
 short_description: Manage many small configuration files in one module execution
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Writes, links and removes a whole list of files, and creates directories, in a single module execution.
   - A role that renders its configuration with one task of this module pays for one remote
@@ -80,7 +80,6 @@ options:
         type: str
         choices: [present, absent, directory, attributes]
         default: present
-        version_added: 0.2.0
       owner:
         description:
           - Name (or numeric ID) of the user that owns the file.
@@ -134,7 +133,6 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.7.0
   exclusive_dirs:
     description:
       - Directories in which every regular file or symbolic link that is not a V(present) item of O(files)

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: deb_packages
 short_description: Install or remove Debian packages, cheaply when nothing has to change
-version_added: 0.2.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Makes sure a list of Debian packages is installed, optionally at an exact version, or is not

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: download
 short_description: Download a file through the site's proxy and CAs, read on the host
-version_added: 0.7.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Downloads O(url) to O(dest) when O(dest) is missing, or when O(checksum) is given and O(dest) does not have it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: hadoop_site
 short_description: Manage properties in a Hadoop *-site.xml configuration file
-version_added: 0.2.0
+version_added: 0.8.0
 description:
   - Sets, marks as final and removes properties in a Hadoop configuration file such as C(core-site.xml),
     C(hdfs-site.xml), C(yarn-site.xml) or C(mapred-site.xml), which have the form

@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: hdfs_namenode_format
 short_description: Format the metadata directories of a new HDFS NameNode, never an existing one
-version_added: 0.2.0
+version_added: 0.8.0
 description:
   - Runs C(hdfs namenode -format -nonInteractive) once, for a NameNode whose metadata directories have never
     been formatted, and does nothing on every later run.

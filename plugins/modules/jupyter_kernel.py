@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: jupyter_kernel
 short_description: Declare a Jupyter kernelspec without running jupyter commands
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Writes the C(kernel.json) that C(jupyter kernelspec install) would write, to
     C(<prefix>/kernels/<name>/kernel.json), so that JupyterHub and JupyterLab offer a Python

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: nvidia_gpu_info
 short_description: Facts about the NVIDIA GPUs of a host, with or without a driver
-version_added: 0.3.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Finds the NVIDIA GPUs on the PCI bus from sysfs, so it works before any driver is installed, and

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: nvidia_gpu_settings
 short_description: Set persistence mode, compute mode, power limit, MIG mode and MIG instances of NVIDIA GPUs
-version_added: 0.3.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Reads the state of the GPUs with C(nvidia-smi -q -x) (and C(nvidia-smi mig -lgi) and C(-lgip) for MIG

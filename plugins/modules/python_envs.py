@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: python_envs
 short_description: Build named Python virtual environments, rebuilding them only when their declaration changes
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Manages a list of named Python virtual environments in one module execution. Each environment is
     declared as data (packages with versions and optionally the content of a requirements or lock file).
@@ -192,7 +192,6 @@ options:
         controller. A missing file means no such settings.
     type: path
     default: /etc/mlops/network.env
-    version_added: 0.7.0
 notes:
   - Processes still running from a replaced environment keep the modules they already loaded. The old versioned
     directory is removed after the switch, so modules they import later come from the new environment when

@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: spark_cluster_info
 short_description: Read the status of a Spark standalone master, optionally waiting for its workers
-version_added: 0.2.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Reads the status of a Spark standalone master from the JSON endpoint of its web UI,

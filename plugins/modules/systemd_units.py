@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: systemd_units
 short_description: Start, stop, restart, enable and disable several systemd units in one run
-version_added: 0.2.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Sets the run state and the enablement of a whole list of systemd units in a single module
@@ -113,7 +113,6 @@ options:
         type: list
         elements: path
         default: []
-        version_added: 0.6.0
       secure_inputs:
         description:
           - Inputs, as O(units[].inputs), that hold security settings (listen addresses, security types,
@@ -121,7 +120,6 @@ options:
         type: list
         elements: path
         default: []
-        version_added: 0.6.0
       packages:
         description:
           - Debian packages the service runs from; installing or upgrading one after the unit started
@@ -129,7 +127,6 @@ options:
         type: list
         elements: str
         default: []
-        version_added: 0.6.0
       listen:
         description:
           - The local IP addresses the unit's processes may listen on for TCP connections; a listener on any
@@ -143,7 +140,6 @@ options:
           - Not checked when omitted.
         type: list
         elements: str
-        version_added: 0.6.0
       listen_ports:
         description:
           - The TCP ports the unit listens on, for O(units[].listen); a listener on one of them on an address
@@ -151,7 +147,6 @@ options:
         type: list
         elements: int
         default: []
-        version_added: 0.6.0
       busy_ports:
         description:
           - Local TCP ports whose established connections are clients of this unit (for example a VNC
@@ -159,7 +154,6 @@ options:
         type: list
         elements: int
         default: []
-        version_added: 0.6.0
       busy_children:
         description:
           - The unit is busy while its control group holds any process besides its main process, for example
@@ -167,7 +161,6 @@ options:
             O(units[].when_busy).
         type: bool
         default: false
-        version_added: 0.6.0
       when_busy:
         description:
           - What to do with a restart due while the unit is busy (see O(units[].busy_ports) and
@@ -179,7 +172,6 @@ options:
         type: str
         choices: [restart, defer]
         default: restart
-        version_added: 0.6.0
   changed_paths:
     description:
       - Paths this run changed, or in check mode would change (for example RV(mlops.hosts.config_files#module:changed_paths)).
@@ -188,7 +180,6 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.6.0
   changed_packages:
     description:
       - Debian packages this run installed or upgraded, or in check mode would; units that list them in
@@ -196,7 +187,6 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.6.0
   daemon_reload:
     description:
       - Run C(systemctl daemon-reload) before anything else, so that systemd reads new or changed

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: unix_groups
 short_description: Manage several local groups and their members in one run
-version_added: 0.1.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 description:
   - Creates and removes local groups and sets their supplementary members,
