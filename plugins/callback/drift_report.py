@@ -42,6 +42,11 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.mlops.hosts.plugins.plugin_utils import _drift
 
 
+def _action(task) -> str:
+    """The task's module as resolved by Ansible (its FQCN), else as written."""
+    return getattr(task, 'resolved_action', None) or task.action
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = 'aggregate'
@@ -68,7 +73,7 @@ class CallbackModule(CallbackBase):
         host = result._host.get_name()
         role = task._role.get_name(include_role_fqcn=False) if task._role else None
         name = task.name or task.action
-        entries = _drift.changes(task.action, task.args, result._result, name)
+        entries = _drift.changes(_action(task), task.args, result._result, name)
         for entry in entries:
             entry.update(task=name, role=role, action=_drift.short_action(task.action))
             if item is not None and entry['kind'] == 'task':
@@ -91,8 +96,7 @@ class CallbackModule(CallbackBase):
             self._record(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        # The drift gate's own failure is the report's verdict, not a failure to report.
-        if not ignore_errors and not result._task.vars.get('mlops_drift_verdict'):
+        if not ignore_errors and not _drift.is_gate_verdict(_action(result._task), result._result):
             self._start().add_failure(result._host.get_name(), result._task.get_name(),
                                       str(result._result.get('msg', 'failed')))
 
