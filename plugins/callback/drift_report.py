@@ -12,6 +12,12 @@ description:
     resource it changed (file path, package, service, group, user, Python environment, Jupyter kernel),
     with a short diff summary in which secret-looking values are masked. A task with C(no_log) shows
     only that it changed.
+  - Reads the resources from the C(changed_resources) key of any module's result (every changing module
+    of this collection returns it, see C(docs/drift.md)); for builtin modules such as
+    M(ansible.builtin.copy), M(ansible.builtin.apt) or M(ansible.builtin.service) it reads the task's
+    arguments. Any other changed task is reported as its task.
+  - A failed M(mlops.hosts.drift_gate) result with C(drifted=true) is the gate's verdict
+    (its O(mlops.hosts.drift_gate#module:fail_on_drift) option), not a failed task of the run.
   - Writes C(drift.json), C(drift.xml) (JUnit, one failing test case per drifted resource, so CI and
     AWX-adjacent tools show each drift) and C(drift.md) (a short summary) to O(report_dir).
   - An aggregate callback, so it runs beside any stdout callback, including AWX's.
