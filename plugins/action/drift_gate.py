@@ -45,8 +45,8 @@ class ActionModule(ActionBase):
         result.update(changed=False, drift=drift, drifted=bool(drift), report_found=True, report_dir=directory)
         if args['fail_on_drift'] and drift and report['check_mode']:
             # Ansible publishes ansible_stats of successful tasks only: a failed gate publishes nothing.
-            result.update(failed=True, msg=f'Drift on {host}: ' + ', '.join(f"{entry['kind']} {entry['name']}"
-                                                                           for entry in drift))
+            resources = ', '.join(f"{entry['kind']} {entry['name']}" for entry in drift)
+            result.update(failed=True, msg=f'Drift on {host}: {resources}')
             return result
         summaries = [f"{entry['kind']} {entry['name']} ({entry['task']})" for entry in drift]
         result.update(

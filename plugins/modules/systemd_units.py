@@ -369,7 +369,8 @@ changed_resources:
   description:
     - What this module changed, or in check mode would change, in the shape every changing module of this
       collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
-    - One entry per changed unit, of kind V(restart pending) when the host showed the restart due on its own, else of kind V(service) with its actions, its state before and the restart reasons.
+    - One entry per changed unit, of kind V(restart pending) when the host showed the restart due on its own,
+      else of kind V(service) with its actions, its state before and the restart reasons.
   returned: always
   type: list
   elements: dict
