@@ -12,6 +12,12 @@ description:
     resource it changed (file path, package, service, group, user, Python environment, Jupyter kernel),
     with a short diff summary in which secret-looking values are masked. A task with C(no_log) shows
     only that it changed.
+  - Reads the resources from the C(changed_resources) key of any module's result (every changing module
+    of this collection returns it, see C(docs/drift.md)); for builtin modules such as
+    M(ansible.builtin.copy), M(ansible.builtin.apt) or M(ansible.builtin.service) it reads the task's
+    arguments. Any other changed task is reported as its task.
+  - A failed M(mlops.hosts.drift_gate) result with C(drifted=true) is the gate's verdict
+    (its O(mlops.hosts.drift_gate#module:fail_on_drift) option), not a failed task of the run.
   - Writes C(drift.json), C(drift.xml) (JUnit, one failing test case per drifted resource, so CI and
     AWX-adjacent tools show each drift) and C(drift.md) (a short summary) to O(report_dir).
   - An aggregate callback, so it runs beside any stdout callback, including AWX's.
@@ -42,6 +48,11 @@ from ansible.plugins.callback import CallbackBase
 from ansible_collections.mlops.hosts.plugins.plugin_utils import _drift
 
 
+def _action(task) -> str:
+    """The task's module as resolved by Ansible (its FQCN), else as written."""
+    return getattr(task, 'resolved_action', None) or task.action
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = 'aggregate'
@@ -68,7 +79,7 @@ class CallbackModule(CallbackBase):
         host = result._host.get_name()
         role = task._role.get_name(include_role_fqcn=False) if task._role else None
         name = task.name or task.action
-        entries = _drift.changes(task.action, task.args, result._result, name)
+        entries = _drift.changes(_action(task), task.args, result._result, name)
         for entry in entries:
             entry.update(task=name, role=role, action=_drift.short_action(task.action))
             if item is not None and entry['kind'] == 'task':
@@ -91,8 +102,7 @@ class CallbackModule(CallbackBase):
             self._record(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        # The drift gate's own failure is the report's verdict, not a failure to report.
-        if not ignore_errors and not result._task.vars.get('mlops_drift_verdict'):
+        if not ignore_errors and not _drift.is_gate_verdict(_action(result._task), result._result):
             self._start().add_failure(result._host.get_name(), result._task.get_name(),
                                       str(result._result.get('msg', 'failed')))
 

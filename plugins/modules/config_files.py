@@ -225,6 +225,26 @@ diff:
       after_header: /etc/jupyter/token
       before: "owner=root\ngroup=root\nmode=0644\n"
       after: "owner=root\ngroup=jupyter\nmode=0640\n"
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry per changed or removed path, of kind V(file); a removed path has the summary V(removed).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The path.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: file, name: /etc/spark/conf/spark-defaults.conf}, {kind: file, name: /etc/spark/conf/old.conf, summary: removed}]
 """
 
 import copy
@@ -234,6 +254,7 @@ import stat
 
 from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDACTED, RedactingModule
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
@@ -366,6 +387,8 @@ class ConfigFiles:
             changed_paths=self.changed_paths,
             removed_paths=self.removed_paths,
         )
+        result[RESULT_KEY] = [resource('file', path, 'removed' if path in self.removed_paths else None)
+                              for path in self.changed_paths]
         if self.module._diff:
             result['diff'] = self.diff
         return result

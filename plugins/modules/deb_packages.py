@@ -211,6 +211,26 @@ cache_updated:
   returned: always
   type: bool
   sample: false
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry per installed or removed package, of kind V(package), with the summary V(installed) or V(removed).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The package as requested.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: package, name: jq, summary: installed}]
 """
 
 import os
@@ -219,6 +239,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 
 # Debian policy 5.6.1: lower case letters, digits, '+', '-', '.'; at least two characters, starting
 # with an alphanumeric. Then an optional ':ARCH' and an optional '=VERSION' (policy 5.6.12, without
@@ -518,6 +539,8 @@ class DebPackages:
             packages=dict((r['key'], self._installed_version(r, state)) for r in requests),
             cache_updated=self.cache_updated,
         )
+        result[RESULT_KEY] = ([resource('package', name, 'installed') for name in installed]
+                              + [resource('package', name, 'removed') for name in removed])
         if self.module._diff:
             result['diff'] = self._diff(to_install, to_remove, before, after) if changed else []
         self.module.exit_json(**result)

@@ -109,6 +109,26 @@ proxy:
   description: The proxy used for O(url), with its credentials masked; empty for a direct connection.
   returned: always
   type: str
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(file) when the file was (or would be) downloaded or its owner, group or mode set.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: O(dest).
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: file, name: /opt/spark/spark-3.5.3-bin-hadoop3.tgz, summary: downloaded}]
 """
 
 import hashlib
@@ -123,6 +143,7 @@ from ansible.module_utils.urls import open_url
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     attributes_differ, parse_mode, resolve_owner, set_attributes)
 from ansible_collections.mlops.hosts.plugins.module_utils._site_network import apply_site_environment
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 
 _CHUNK = 1024 * 1024
@@ -179,6 +200,7 @@ class Download:
                 set_attributes(dest, uid, gid, mode)
         if os.path.isfile(dest):
             result['checksum'] = _digest(dest, self.algorithm)
+        result[RESULT_KEY] = [resource('file', dest, 'downloaded' if need else 'owner, group or mode')] if result['changed'] else []
         return result
 
     @staticmethod

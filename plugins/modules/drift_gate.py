@@ -7,12 +7,15 @@ DOCUMENTATION = r"""
 module: drift_gate
 short_description: Publish a host's drift from this run's drift report as job artifacts
 description:
-  - Reads the report that the M(mlops.hosts.drift_report) callback keeps while the playbook runs and
+  - Reads the report that the P(mlops.hosts.drift_report#callback) callback keeps while the playbook runs and
     returns the resources that changed (or in check mode would change) on this host.
   - Publishes them through C(ansible_stats) under C(mlops_drift), keyed by host, so AWX shows them
     as the job's artifacts and C(set_stats) consumers such as workflow nodes can read them.
-  - Pair it with M(ansible.builtin.fail) on RV(drifted) to fail drifted hosts in a check run
-    (C(playbooks/drift_gate.yml) does this when C(mlops_fail_on_drift) is true).
+  - With O(fail_on_drift), fails a drifted host in a check run, with its drift in the message. The callback
+    takes this failure for the report's verdict, not for a failed task.
+  - Ansible publishes C(ansible_stats) only from tasks that succeed, so a failing gate publishes nothing;
+    to publish the drift and fail on it, run the gate twice, first without O(fail_on_drift), as
+    C(playbooks/drift_gate.yml) does when C(mlops_fail_on_drift) is true.
   - Runs on the controller; it does not connect to the host.
 version_added: 0.5.0
 author: mlops.hosts maintainers (@mlops-hosts)
@@ -28,6 +31,12 @@ options:
     description:
       - Fail when no report of this run is found, that is when the callback is not enabled.
       - When false, a warning is shown and the host is reported without drift.
+    type: bool
+    default: false
+  fail_on_drift:
+    description:
+      - Fail this host when it drifted in a check run (C(--check)). A run that applies changes is never failed.
+      - Implies O(require_report).
     type: bool
     default: false
 attributes:
@@ -58,9 +67,8 @@ EXAMPLES = r"""
   register: drift
 
 - name: Fail drifted hosts in a check run
-  ansible.builtin.fail:
-    msg: "{{ drift.drift | length }} resources drifted"
-  when: ansible_check_mode and drift.drifted
+  mlops.hosts.drift_gate:
+    fail_on_drift: true
 """
 
 RETURN = r"""
@@ -91,9 +99,18 @@ drift:
   sample:
     - {kind: service, name: chrony.service, summary: "start (was inactive, enabled)", task: Keep chrony running, role: base, action: systemd_units}
 drifted:
-  description: Whether RV(drift) is not empty.
+  description:
+    - Whether RV(drift) is not empty.
+    - A failed result with RV(drifted) true is the verdict of O(fail_on_drift); the callback does not list it among
+      the run's failed tasks.
   returned: always
   type: bool
+msg:
+  description: How many resources changed on this host or, when O(fail_on_drift) failed it, which ones.
+  returned: when a report was found
+  type: str
+  sample: "Drift on lab-jupyter: service chrony.service, file /etc/pip.conf"
+
 report_found:
   description: Whether a report of this run was found.
   returned: always

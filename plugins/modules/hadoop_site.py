@@ -214,6 +214,26 @@ diff:
       after_header: /etc/hadoop/conf/core-site.xml
       before: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration>\n</configuration>\n"
       after: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration>\n  <property>\n    <name>fs.defaultFS</name>\n ..."
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(file) when the file changed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: O(path).
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: file, name: /etc/hadoop/conf/core-site.xml}]
 """
 
 import copy
@@ -223,6 +243,7 @@ import stat
 import xml.etree.ElementTree as ET
 
 from ansible_collections.mlops.hosts.plugins.module_utils._redaction import REDACTED, RedactingModule
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
@@ -563,6 +584,7 @@ class HadoopSite:
             changed_properties=self.changed_properties,
             removed=self.removed,
         )
+        result[RESULT_KEY] = [resource('file', self.path)] if result['changed'] else []
         if self.module._diff:
             result['diff'] = self._diff()
         if not self.module.check_mode:

@@ -196,6 +196,26 @@ stderr:
   description: Standard error of the format command, where C(hdfs) logs.
   returned: when the format command ran
   type: str
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(hdfs_namenode) when the NameNode was (or would be) formatted, with RV(reason) as summary.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The metadata directories, comma-separated.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: hdfs_namenode, name: /var/lib/hadoop/name, summary: formatted the new metadata directories /var/lib/hadoop/name}]
 """
 
 import os
@@ -206,6 +226,7 @@ from urllib.parse import unquote, urlsplit
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 
 _VERSION = os.path.join('current', 'VERSION')
 _FORMATTED = 'formatted'
@@ -450,6 +471,7 @@ class NamenodeFormat:
             version=version,
             name_dirs=[dict(path=d.path, state=d.state) for d in self.dirs],
         )
+        result[RESULT_KEY] = [resource('hdfs_namenode', self._paths(self.dirs), reason)] if changed else []
         result.update(kwargs)
         return result
 

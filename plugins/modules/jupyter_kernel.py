@@ -209,6 +209,26 @@ diff:
     after_header: /usr/local/share/jupyter/kernels/torch/kernel.json
     before: ''
     after: "{\n \"argv\": [\n  \"/opt/venvs/torch/bin/python\",\n ...\n}\n"
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(kernel) when the kernel was (or would be) created, changed or removed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The kernel directory, RV(kernel_path).
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: kernel, name: /usr/local/share/jupyter/kernels/spark}]
 """
 
 import json
@@ -219,6 +239,7 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     StagedFile,
     attributes_differ,
@@ -281,6 +302,7 @@ class JupyterKernel:
             self.remove = self.dir_stat is not None
 
         result = dict(changed=self.changed, kernel_path=self.kernel_dir, kernelspec=self.kernelspec)
+        result[RESULT_KEY] = [resource('kernel', self.kernel_dir)] if self.changed else []
         if self.module._diff:
             result['diff'] = self._diff()
         if self.changed and not self.module.check_mode:

@@ -189,12 +189,33 @@ msg:
   returned: when skipped
   type: str
   sample: no NVIDIA GPU on this host; settings not applied
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(gpu) per GPU whose settings changed.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: V(GPU <index> <uuid>), the header of its diff.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: gpu, name: GPU 0 GPU-5f2c8a41-0000-0000-0000-000000000000}]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._nvidia_pci import pci_devices
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._nvidia_smi import (
     COMPUTE_MODES, Smi, SmiError, bus_id_key, profile_slices)
 
@@ -206,6 +227,10 @@ NO_GPU_MSG = 'no NVIDIA GPU on this host; settings not applied'
 
 def _describe(gpu):
     return 'GPU %d (%s)' % (gpu['index'], gpu['name'] or gpu['uuid'])
+
+
+def _diff_header(gpu):
+    return 'GPU %d %s' % (gpu['index'], gpu['uuid'])
 
 
 def _profile_name(name):
@@ -428,7 +453,7 @@ class NvidiaGpuSettings:
                 old = new = self.wanted[key]
             before.append('%s: %s\n' % (key, self._show(old)))
             after.append('%s: %s\n' % (key, self._show(new)))
-        header = 'GPU %d %s' % (gpu['index'], gpu['uuid'])
+        header = _diff_header(gpu)
         return dict(before_header=header, after_header=header, before=''.join(before), after=''.join(after))
 
     @staticmethod
@@ -482,6 +507,8 @@ class NvidiaGpuSettings:
 
         result = dict(changed=self.changed or any(gpu['changes'] for gpu in selected), gpus=self.results,
                       reset_required=reset_required)
+        result[RESULT_KEY] = [resource('gpu', _diff_header(gpu))
+                              for gpu in selected if gpu['changes']]
         if self.module._diff:
             result['diff'] = [self._diff(gpu) for gpu in selected if gpu['changes']]
         self.module.exit_json(**result)

@@ -374,6 +374,26 @@ diff:
       after_header: /opt/mlops/envs/spark (distributions recorded at build time)
       before: "numpy==1.26.4\nrequests==2.32.3\n"
       after: "numpy==2.1.0\npandas==2.2.3\n"
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(python_env) per changed environment, with what was rebuilt or repaired and how its content differed from its build.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The environment's path.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: python_env, name: /opt/mlops/envs/hub, summary: 'content differs from its build: missing pandas==2.2.3; repaired'}]
 """
 
 import hashlib
@@ -388,6 +408,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import C_LOCALE, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, listed, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._site_network import SITE_NETWORK_ENV, apply_site_environment
 from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
@@ -542,6 +563,20 @@ def _drift_text(drift):
     return '; '.join(parts)
 
 
+def _change_summary(env):
+    """What happened to a changed environment (an entry of the envs result), for the drift report."""
+    outcome = 'rebuilt' if env['rebuilt'] else 'repaired' if env['repaired'] else 'changed'
+    drift = env['content_drift']
+    parts = ['%s %s' % (label, listed(items)) for label, items in (
+        ('missing', drift.get('missing') or []),
+        ('changed', ['%s %s -> %s' % (item['name'], item['recorded'], item['installed'])
+                     for item in drift.get('changed') or []]),
+        ('added', drift.get('added') or [])) if items]
+    if not parts:
+        return 'rebuilt' if env['rebuilt'] else 'changed'
+    return 'content differs from its build: %s; %s' % ('; '.join(parts), outcome)
+
+
 class _Env:
     """One entry of the envs option with what was found on disk and what has to change."""
 
@@ -638,6 +673,8 @@ class PythonEnvs:
             self._results = [self._result(env) for env in self.envs]
 
         result = dict(changed=any(env.changed for env in self.envs), envs=self._results)
+        result[RESULT_KEY] = [resource('python_env', env['path'], _change_summary(env))
+                              for env in self._results if env['changed']]
         if diff is not None:
             result['diff'] = diff
         return result

@@ -355,6 +355,31 @@ units:
       restart_pending: false
       restart_deferred: false
       started_at: ""
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry per changed unit, of kind V(restart pending) when the host showed the restart due on its own,
+      else of kind V(service) with its actions, its state before and the restart reasons.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The unit.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+    consequence:
+      description: True when the change only follows from another change of this run (a restart of a running unit).
+      type: bool
+      returned: when true
+  sample: [{kind: service, name: chrony.service, summary: 'start (was inactive, enabled)'}]
 """
 
 import datetime
@@ -365,6 +390,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils import _unit_state
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 
 # Unit types systemd knows; a name ending in another suffix gets .service appended, as systemctl does.
 _UNIT_TYPES = ('service', 'socket', 'device', 'mount', 'automount', 'swap', 'target', 'path',
@@ -437,6 +463,25 @@ def _expand(paths):
 
 def _clock(ns):
     return datetime.datetime.fromtimestamp(ns / 1e9, datetime.timezone.utc)
+
+
+def _changed_resource(unit):
+    """What a changed unit (an entry of the units result) means for the drift report.
+
+    A restart the host showed due on its own (an input newer than the running process, a forbidden listener,
+    left behind by a failed or tag-limited run or a person) is drift of kind 'restart pending'; a restart of a
+    running unit that follows from a change of this run is a consequence; a unit to start, stop, enable or
+    disable is drift of kind 'service'.
+    """
+    reasons = '; '.join(unit['restart_reasons'] or [])
+    if unit['restart_pending']:
+        deferred = ' (deferred: clients connected)' if unit['restart_deferred'] else ''
+        return resource('restart pending', unit['name'], reasons + deferred)
+    summary = '%s (was %s, %s)' % ('/'.join(unit['actions']), unit['active_state'], unit['unit_file_state'] or 'no unit file')
+    if reasons:
+        summary += ': ' + reasons
+    return resource('service', unit['name'], summary,
+                    consequence=set(unit['actions']) <= set(['restart']) and unit['active_state'] == 'active')
 
 
 class SystemdUnits:
@@ -826,6 +871,7 @@ class SystemdUnits:
                 for i in items
             ],
         )
+        result[RESULT_KEY] = [_changed_resource(unit) for unit in result['units'] if unit['changed']]
         if self.module._diff:
             result['diff'] = [self._diff(i) for i in changed_items]
         self.module.exit_json(**result)

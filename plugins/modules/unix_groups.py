@@ -190,6 +190,26 @@ created_users:
   type: list
   elements: str
   sample: [dave]
+changed_resources:
+  description:
+    - What this module changed, or in check mode would change, in the shape every changing module of this
+      collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
+    - One entry of kind V(group) per created, removed or changed group, and one of kind V(user) per created user.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: What the resource is.
+      type: str
+    name:
+      description: The group or user.
+      type: str
+    summary:
+      description: A short description of the change. When absent, the diff describes it.
+      type: str
+      returned: when the module knows it without a diff
+  sample: [{kind: group, name: datascience, summary: 'members: alice, bob'}]
 """
 
 import grp
@@ -198,6 +218,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import C_LOCALE, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 
 # What Debian's useradd and groupadd accept without --badname: dots too (firstname.lastname), never first.
 _NAME_RE = re.compile(r'^[a-z_][a-z0-9_.-]*[$]?$')
@@ -483,6 +504,10 @@ class UnixGroups:
             ],
             created_users=users_to_create,
         )
+        result[RESULT_KEY] = ([resource('group', p['name'], 'created' if p['create'] else 'removed' if p['remove']
+                                        else 'members: ' + ', '.join(p['members_after'] or []))
+                               for p in changed_plans]
+                              + [resource('user', user, 'created') for user in users_to_create])
         if self.module._diff:
             result['diff'] = [self._diff(p) for p in changed_plans]
         self.module.exit_json(**result)

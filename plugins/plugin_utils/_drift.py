@@ -14,6 +14,7 @@ import re
 import tempfile
 from xml.etree import ElementTree
 
+from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY
 from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 
 REPORT_JSON = 'drift.json'
@@ -29,10 +30,12 @@ _SECRET_ASSIGNMENT = re.compile(
     r'[\w.-]*["\']?\s*(?:[:=]|\s)\s*["\']?)([^\s"\',]+)')
 _PEM = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)', re.S)
 
+# Builtin modules, which do not return changed_resources: what they changed is read from their arguments.
 _FILE_ACTIONS = {'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'replace', 'ini_file',
-                 'get_url', 'unarchive', 'assemble', 'hadoop_site', 'jupyter_kernel'}
-_PACKAGE_ACTIONS = {'apt', 'package', 'dnf', 'pip', 'deb_packages'}
-_SERVICE_ACTIONS = {'service', 'systemd', 'systemd_service', 'systemd_units', 'sysvinit'}
+                 'get_url', 'unarchive', 'assemble'}
+_PACKAGE_ACTIONS = {'apt', 'package', 'dnf', 'pip'}
+_SERVICE_ACTIONS = {'service', 'systemd', 'systemd_service', 'sysvinit'}
+GATE_ACTION = 'mlops.hosts.drift_gate'
 
 
 def mask(text: str) -> str:
@@ -81,68 +84,35 @@ def _diff_for_path(diff, path: str):
             and path in (entry.get('before_header'), entry.get('after_header'))]
 
 
-def _unit_change(unit: dict) -> dict:
-    """What a changed unit of mlops.hosts.systemd_units means for the drift report.
+def _valid(entry) -> bool:
+    return isinstance(entry, dict) and isinstance(entry.get('kind'), str) and isinstance(entry.get('name'), str)
 
-    A restart the host showed due on its own (an input newer than the running process, a forbidden listener,
-    left behind by a failed or tag-limited run or a person) is drift of kind 'restart pending'; a restart of a
-    running unit that follows from a change of this run is a consequence; a unit to start, stop, enable or
-    disable is drift of kind 'service'.
+
+def _reported(result: dict) -> list[dict]:
+    """The entries of a result that follows the drift contract (RESULT_KEY), each with a masked summary.
+
+    An entry without a summary is summarised from the result's diff entries whose header names it, or from
+    the whole diff when it is the result's only entry.
     """
-    actions = unit.get('actions') or []
-    reasons = '; '.join(unit.get('restart_reasons') or [])
-    if unit.get('restart_pending'):
-        deferred = ' (deferred: clients connected)' if unit.get('restart_deferred') else ''
-        return {'kind': 'restart pending', 'name': unit['name'], 'summary': mask(reasons) + deferred}
-    summary = f"{'/'.join(actions)} (was {unit.get('active_state')}, {unit.get('unit_file_state') or 'no unit file'})"
-    if reasons:
-        summary += ': ' + mask(reasons)
-    return {'kind': 'service', 'name': unit['name'], 'summary': summary,
-            'consequence': set(actions) <= {'restart'} and unit.get('active_state') == 'active'}
+    entries = [entry for entry in _as_list(result.get(RESULT_KEY)) if _valid(entry)]
+    found = []
+    for entry in entries:
+        summary = entry.get('summary')
+        if summary is None:
+            diff = _diff_for_path(result.get('diff'), entry['name'])
+            summary = _diff_summary(diff or (result.get('diff') if len(entries) == 1 else None))
+        else:
+            summary = mask(str(summary))
+        change = {'kind': entry['kind'], 'name': entry['name'], 'summary': summary}
+        if entry.get('consequence') is True:
+            change['consequence'] = True
+        found.append(change)
+    return found
 
 
-def _resources(action: str, args: dict, result: dict) -> list[dict]:
-    """The resources one changed result changed: [{kind, name, summary}]."""
+def _builtin(action: str, args: dict, result: dict) -> list[dict]:
+    """What a changed result of a builtin module changed, read from its arguments: [{kind, name, summary}]."""
     diff = result.get('diff')
-    if action == 'config_files':
-        removed = set(result.get('removed_paths') or [])
-        return [{'kind': 'file', 'name': path,
-                 'summary': 'removed' if path in removed else _diff_summary(_diff_for_path(diff, path))}
-                for path in result.get('changed_paths') or []]
-    if action == 'deb_packages':
-        return ([{'kind': 'package', 'name': name, 'summary': 'installed'} for name in result.get('installed') or []]
-                + [{'kind': 'package', 'name': name, 'summary': 'removed'} for name in result.get('removed') or []])
-    if action == 'systemd_units':
-        return [_unit_change(unit) for unit in result.get('units') or [] if unit.get('changed')]
-    if action == 'unix_groups':
-        found = [{'kind': 'group', 'name': group['name'],
-                  'summary': 'created' if group.get('created') else 'removed' if group.get('removed')
-                  else 'members: ' + ', '.join(group.get('members') or [])}
-                 for group in result.get('groups') or [] if group.get('changed')]
-        return found + [{'kind': 'user', 'name': user, 'summary': 'created'}
-                        for user in result.get('created_users') or []]
-    if action == 'python_envs':
-        def listed(items: list) -> str:
-            shown = ', '.join(str(item) for item in items[:DIFF_LINES])
-            return shown + (f' and {len(items) - DIFF_LINES} more' if len(items) > DIFF_LINES else '')
-
-        def env_summary(env: dict) -> str:
-            outcome = 'rebuilt' if env.get('rebuilt') else 'repaired' if env.get('repaired') else 'changed'
-            drift = env.get('content_drift') if isinstance(env.get('content_drift'), dict) else {}
-            parts = [f'{label} {listed(items)}' for label, items in (
-                ('missing', drift.get('missing') or []),
-                ('changed', [f"{item.get('name')} {item.get('recorded')} -> {item.get('installed')}"
-                             for item in drift.get('changed') or [] if isinstance(item, dict)]),
-                ('added', drift.get('added') or [])) if items]
-            if not parts:
-                return 'rebuilt' if env.get('rebuilt') else 'changed'
-            return 'content differs from its build: ' + '; '.join(parts) + '; ' + outcome
-
-        return [{'kind': 'python_env', 'name': env['path'], 'summary': env_summary(env)}
-                for env in result.get('envs') or [] if env.get('changed')]
-    if action == 'jupyter_kernel':
-        return [{'kind': 'kernel', 'name': result.get('kernel_path') or args.get('name', '?'),
-                 'summary': _diff_summary(diff)}]
     if action in _FILE_ACTIONS:
         path = result.get('path') or result.get('dest') or args.get('path') or args.get('dest')
         return [{'kind': 'file', 'name': str(path), 'summary': _diff_summary(diff)}]
@@ -158,14 +128,24 @@ def _resources(action: str, args: dict, result: dict) -> list[dict]:
 
 
 def changes(action: str, args: dict, result: dict, task_name: str) -> list[dict]:
-    """What a changed result changed; a task that hides its output shows only that it changed."""
+    """What a changed result changed; a task that hides its output shows only that it changed.
+
+    A result that carries RESULT_KEY (every changing module of this collection, or any module that follows
+    the drift contract) is read from that key; builtin modules are read from their arguments; any other
+    changed task is reported as its task.
+    """
     action = short_action(action)
     if result.get('censored') or result.get('_ansible_no_log'):
         return [{'kind': 'task', 'name': task_name, 'summary': HIDDEN}]
-    found = _resources(action, args or {}, result)
+    found = _reported(result) if RESULT_KEY in result else _builtin(action, args or {}, result)
     if found:
         return found
     return [{'kind': 'task', 'name': task_name, 'summary': _diff_summary(result.get('diff')) or action}]
+
+
+def is_gate_verdict(action: str, result: dict) -> bool:
+    """Whether a failed result is the drift gate failing a drifted host: the report's verdict, not a failure."""
+    return action == GATE_ACTION and result.get('drifted') is True
 
 
 class Report:

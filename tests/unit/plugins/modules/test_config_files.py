@@ -12,6 +12,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.mlops.hosts.plugins.modules import config_files
+from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_in_mode, run_module, tree
 
 SECRET = 'db_password=hunter2-very-secret\n'
@@ -127,6 +128,9 @@ def test_content_change_with_diff(tmp_path):
         before_header=str(target), after_header=str(target),
         before='port = 1\n', after='port = 2\n',
     )]
+    assert result['changed_resources'] == [{'kind': 'file', 'name': str(target)}]
+    assert drift_changes('mlops.hosts.config_files', {}, result, 't') == [
+        {'kind': 'file', 'name': str(target), 'summary': '-port = 1\n+port = 2'}]
 
 
 def test_mode_only_change_does_not_rewrite_content(tmp_path):
@@ -251,6 +255,8 @@ def test_absent_removes_file_and_link(tmp_path):
     assert [(d['before'], d['after']) for d in result['diff']] == [
         ('old\n', ''), ('link -> %s\n' % file_path, ''),
     ]
+    assert result['changed_resources'] == [{'kind': 'file', 'name': str(file_path), 'summary': 'removed'},
+                                           {'kind': 'file', 'name': str(link), 'summary': 'removed'}]
 
 
 def test_absent_never_removes_a_directory(tmp_path):

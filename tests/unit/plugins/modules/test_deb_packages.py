@@ -11,6 +11,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.mlops.hosts.plugins.modules import deb_packages
+from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
 
 DPKG_QUERY = '/usr/bin/dpkg-query'
@@ -273,6 +274,7 @@ def test_all_installed_runs_one_dpkg_query_only(debian):
                      'jq': '1.6-2.1+deb12u1', 'curl': '7.88.1-10+deb12u14'},
         'cache_updated': False,
         'diff': [],
+        'changed_resources': [],
     }
 
 
@@ -297,6 +299,7 @@ def test_one_missing_runs_one_apt_get_install(debian):
         'before_header': 'packages', 'after_header': 'packages',
         'before': 'htop (absent)\n', 'after': 'htop 3.2.2-2\n',
     }]
+    assert result['changed_resources'] == [{'kind': 'package', 'name': 'htop', 'summary': 'installed'}]
 
 
 def test_missing_packages_are_installed_in_one_call_in_the_order_given(debian):
@@ -399,6 +402,8 @@ def test_absent_removes_only_installed_packages(debian):
         'before': 'htop 3.2.2-2\njq 1.6-2.1+deb12u1\n',
         'after': 'htop (absent)\njq (absent)\n',
     }]
+    assert drift_changes('mlops.hosts.deb_packages', {}, result, 't') == [
+        {'kind': 'package', 'name': 'htop', 'summary': 'removed'}, {'kind': 'package', 'name': 'jq', 'summary': 'removed'}]
 
 
 def test_absent_removes_half_installed_package(debian):
@@ -738,4 +743,4 @@ def test_empty_name_list_runs_nothing(debian):
 
     assert debian.commands == []
     assert result == {'changed': False, 'installed': [], 'removed': [], 'packages': {}, 'cache_updated': False,
-                      'diff': []}
+                      'diff': [], 'changed_resources': []}

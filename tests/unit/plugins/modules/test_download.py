@@ -73,7 +73,8 @@ def test_downloads_once_then_no_change(server, tmp_path):
     second = run_module(download, _args(url, dest, tmp_path, checksum='sha256:' + SHA256))
 
     assert first['changed'] and first['downloaded'] and dest.read_bytes() == BODY
-    assert not second['changed'] and not second['downloaded']
+    assert first['changed_resources'] == [{'kind': 'file', 'name': str(dest), 'summary': 'downloaded'}]
+    assert not second['changed'] and not second['downloaded'] and second['changed_resources'] == []
     assert len(_Recorder.seen) == 1
 
 

@@ -12,6 +12,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.mlops.hosts.plugins.modules import hadoop_site
+from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_module, tree
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -194,6 +195,9 @@ def test_change_with_diff(site):
     # Both sides are rendered the same way, so the only difference is the value.
     assert entry['before'].replace('131072', '65536') == entry['after']
     assert entry['after'] == site.read_text()
+    assert result['changed_resources'] == [{'kind': 'file', 'name': str(site)}]
+    assert drift_changes('mlops.hosts.hadoop_site', {}, result, 't') == [
+        {'kind': 'file', 'name': str(site), 'summary': '-    <value>131072</value>\n+    <value>65536</value>'}]
 
 
 def test_value_is_compared_exactly(tmp_path):

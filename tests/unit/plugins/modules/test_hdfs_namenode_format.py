@@ -122,6 +122,8 @@ def test_formats_missing_and_empty_dirs_with_the_exact_command(host, tmp_path):
     assert result['cmd'] == host.commands[0]
     assert 'successfully formatted' in result['stderr']
     assert result['name_dirs'] == [dict(path=str(missing), state='missing'), dict(path=str(empty), state='empty')]
+    assert result['changed_resources'] == [
+        {'kind': 'hdfs_namenode', 'name': '%s, %s' % (missing, empty), 'summary': result['reason']}]
 
 
 def test_cluster_id_is_passed(host, tmp_path):

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import jupyter_kernel
+from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, IS_ROOT, USER, file_mode, run_module, tree
 
 ARGV = ['/opt/venvs/torch/bin/python', '-m', 'ipykernel_launcher', '-f', '{connection_file}']
@@ -312,6 +313,8 @@ def test_absent_removes_the_directory(tmp_path):
     assert result['diff']['before'] == text and result['diff']['after'] == ''
     assert not kernel_dir.exists()
     assert other.is_dir()  # other kernels are left alone
+    assert result['changed_resources'] == [{'kind': 'kernel', 'name': str(kernel_dir)}]
+    assert drift_changes('mlops.hosts.jupyter_kernel', {}, result, 't')[0]['name'] == str(kernel_dir)
 
     again = run(tmp_path, state='absent', diff=True)
     assert again['changed'] is False

@@ -13,6 +13,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible_collections.mlops.hosts.plugins.module_utils import _nvidia_smi
 from ansible_collections.mlops.hosts.plugins.modules import nvidia_gpu_settings
+from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures', 'nvidia')
@@ -161,6 +162,9 @@ def test_diff(sysfs, smi):
         before='persistence_mode: false\npower_limit: 400.0\nmig_mode: true\n',
         after='persistence_mode: true\npower_limit: 400.0\nmig_mode: true\n',
     )]
+    assert result['changed_resources'] == [{'kind': 'gpu', 'name': 'GPU 0 %s' % A100_UUID}]
+    assert drift_changes('mlops.hosts.nvidia_gpu_settings', {}, result, 't') == [
+        {'kind': 'gpu', 'name': 'GPU 0 %s' % A100_UUID, 'summary': '-persistence_mode: false\n+persistence_mode: true'}]
 
 
 def test_no_diff_without_change(sysfs, smi):

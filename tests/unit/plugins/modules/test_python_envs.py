@@ -805,6 +805,10 @@ def test_repair_runs_one_install_and_one_uninstall_with_the_recorded_pins(host, 
         'changed': [{'name': 'numpy', 'recorded': '2.1.0', 'installed': '1.26.4'}]}
     assert result['diff'][0]['before'] == 'idna==3.10\nnumpy==1.26.4\nrequests==2.32.3\n'
     assert result['diff'][0]['after'] == 'numpy==2.1.0\npandas==2.2.3\n'
+    assert result['changed_resources'] == [{
+        'kind': 'python_env', 'name': entry['path'],
+        'summary': 'content differs from its build: missing pandas==2.2.3; changed numpy 2.1.0 -> 1.26.4; '
+                   'added idna==3.10, requests==2.32.3; repaired'}]
     assert dist_infos(real) == ['PyYAML-6.0.2.dist-info', 'numpy-2.1.0.dist-info', 'pandas-2.2.3.dist-info',
                                 'pip-24.0.dist-info']
     with open(os.path.join(real, MARKER), encoding='utf-8') as handle:
@@ -1072,3 +1076,32 @@ def test_lib64_link_is_not_read_twice(tmp_path):
     assert python_envs._site_packages(str(tmp_path)) == [site_packages(str(tmp_path))]
     assert python_envs._distributions(str(tmp_path)) == {'six': '1.16.0'}
     assert python_envs._distributions(str(tmp_path / 'missing')) == {}
+
+
+def _env_result(path, rebuilt=False, repaired=False, missing=(), added=(), changed=()):
+    return {'path': path, 'changed': True, 'rebuilt': rebuilt, 'repaired': repaired,
+            'content_drift': {'missing': list(missing), 'added': list(added), 'changed': list(changed)}}
+
+
+@pytest.mark.parametrize(('env', 'summary'), [
+    (_env_result('/opt/a', repaired=True, missing=['pandas==2.2.3'], added=['requests==2.32.3'],
+                 changed=[{'name': 'numpy', 'recorded': '2.1.0', 'installed': '1.26.4'}]),
+     'content differs from its build: missing pandas==2.2.3; changed numpy 2.1.0 -> 1.26.4; added requests==2.32.3; '
+     'repaired'),
+    (_env_result('/opt/b', rebuilt=True, repaired=True, added=['idna==3.10']),
+     'content differs from its build: added idna==3.10; rebuilt'),
+    (_env_result('/opt/c', rebuilt=True), 'rebuilt'),
+    (_env_result('/opt/d'), 'changed'),
+])
+def test_change_summary_says_how_the_content_differed_and_what_was_done(env, summary):
+    assert python_envs._change_summary(env) == summary
+
+
+def test_change_summary_of_a_long_content_drift_is_shortened():
+    env = _env_result('/opt/a', repaired=True, added=['pkg%02d==1.0' % number for number in range(30)])
+
+    summary = python_envs._change_summary(env)
+
+    assert summary.startswith('content differs from its build: added pkg00==1.0, pkg01==1.0')
+    assert 'pkg11==1.0 and 18 more; repaired' in summary
+    assert 'pkg12' not in summary

@@ -175,6 +175,9 @@ def test_enable_and_start_in_one_call_each(systemd):
     ]
     assert result['changed'] is True
     assert [u['actions'] for u in result['units']] == [['enable', 'start'], ['enable', 'start']]
+    assert result['changed_resources'] == [
+        {'kind': 'service', 'name': name, 'summary': 'enable/start (was inactive, disabled)'}
+        for name in ('spark-master.service', 'spark-history.service')]
     assert result['units'][0]['active_state'] == 'inactive'
     assert result['units'][0]['unit_file_state'] == 'disabled'
 
@@ -502,6 +505,8 @@ def test_input_modified_after_start_is_a_pending_restart(systemd, clock, tmp_pat
     assert len(unit['restart_reasons']) == 1
     assert unit['restart_reasons'][0].startswith('%s was modified after chrony.service started' % conf)
     assert unit['started_at'].startswith('2023-11-14T22:13:20')
+    assert result['changed_resources'] == [
+        {'kind': 'restart pending', 'name': 'chrony.service', 'summary': unit['restart_reasons'][0]}]
 
 
 def test_inputs_older_than_start_need_nothing(systemd, clock, tmp_path):
@@ -795,7 +800,7 @@ def test_pattern_without_matches_is_no_change(systemd):
 
     result = run({'units': [{'name': 'jupyter-*-singleuser', 'enabled': False}]}, check_mode=True)
 
-    assert result == {'changed': False, 'units': []}
+    assert result == {'changed': False, 'units': [], 'changed_resources': []}
 
 
 def test_pattern_must_not_be_started_or_enabled(systemd):
@@ -884,3 +889,25 @@ def test_busy_children_defer_while_kernels_run(systemd, clock, proc, tmp_path, p
 
     assert result['units'][0]['restart_deferred'] is deferred
     assert result['units'][0]['actions'] == ([] if deferred else ['restart'])
+
+
+def test_changed_resource_restart_pending_is_drift_and_a_restart_of_this_run_a_consequence():
+    def unit(name, actions, pending, reasons, deferred=False, active='active'):
+        return {'name': name, 'changed': True, 'actions': actions, 'active_state': active, 'unit_file_state': 'enabled',
+                'restart_pending': pending, 'restart_deferred': deferred, 'restart_reasons': reasons}
+
+    found = [systemd_units._changed_resource(u) for u in (
+        unit('chrony.service', ['restart'], True, ['/etc/chrony/chrony.conf was modified after chrony.service started']),
+        unit('jupyterhub.service', ['restart'], False, ['/etc/jupyterhub/jupyterhub_config.py changed by this run']),
+        unit('spark-worker.service', ['restart'], False, [], active='inactive'),
+        unit('tigervncserver@:1.service', [], True, ['/usr/local/lib/mlops/session was modified after it started'],
+             deferred=True))]
+
+    assert found == [
+        {'kind': 'restart pending', 'name': 'chrony.service',
+         'summary': '/etc/chrony/chrony.conf was modified after chrony.service started'},
+        {'kind': 'service', 'name': 'jupyterhub.service', 'consequence': True,
+         'summary': 'restart (was active, enabled): /etc/jupyterhub/jupyterhub_config.py changed by this run'},
+        {'kind': 'service', 'name': 'spark-worker.service', 'summary': 'restart (was inactive, enabled)'},
+        {'kind': 'restart pending', 'name': 'tigervncserver@:1.service',
+         'summary': '/usr/local/lib/mlops/session was modified after it started (deferred: clients connected)'}]

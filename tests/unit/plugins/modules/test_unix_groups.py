@@ -145,6 +145,7 @@ def test_exclusive_removes_extra_member(host):
     assert result['changed'] is True
     assert result['groups'][0]['members'] == ['alice', 'bob']
     assert result['groups'][0]['created'] is False
+    assert result['changed_resources'] == [{'kind': 'group', 'name': 'datascience', 'summary': 'members: alice, bob'}]
 
 
 def test_exclusive_empty_member_list_clears_members(host):
@@ -234,6 +235,9 @@ def test_create_missing_users_runs_useradd_before_gpasswd(host):
     ]
     assert result['created_users'] == ['dave']
     assert result['changed'] is True
+    assert result['changed_resources'] == [
+        {'kind': 'group', 'name': 'datascience', 'summary': 'members: alice, dave'},
+        {'kind': 'user', 'name': 'dave', 'summary': 'created'}]
 
 
 def test_dotted_names_are_created(host):

@@ -40,67 +40,56 @@ def test_mask_keeps_ordinary_settings():
     assert _drift.mask('spark.executor.memory 2g') == 'spark.executor.memory 2g'
 
 
-def test_config_files_one_resource_per_changed_path_with_its_own_diff():
+def test_contract_one_resource_per_entry_each_with_the_diff_that_names_it():
+    # As mlops.hosts.config_files returns it.
     result = {'changed': True, 'changed_paths': ['/etc/a.conf', '/etc/b.conf'], 'removed_paths': ['/etc/b.conf'],
+              'changed_resources': [{'kind': 'file', 'name': '/etc/a.conf'},
+                                    {'kind': 'file', 'name': '/etc/b.conf', 'summary': 'removed'}],
               'diff': [{'before_header': '/etc/a.conf', 'after_header': '/etc/a.conf',
-                        'before': 'x = 1\npassword = old\n', 'after': 'x = 2\npassword = new\n'}]}
+                        'before': 'x = 1\npassword = old\n', 'after': 'x = 2\npassword = new\n'},
+                       {'before_header': '/etc/b.conf', 'after_header': '/etc/b.conf', 'before': 'y = 1\n', 'after': ''}]}
     found = _drift.changes('mlops.hosts.config_files', {}, result, 'Configure')
     assert [(entry['kind'], entry['name']) for entry in found] == [('file', '/etc/a.conf'), ('file', '/etc/b.conf')]
     assert '-x = 1' in found[0]['summary'] and '+x = 2' in found[0]['summary']
+    assert 'y = 1' not in found[0]['summary']
     assert 'old' not in found[0]['summary'] and 'new' not in found[0]['summary']
     assert found[1]['summary'] == 'removed'
 
 
-def test_packages_services_groups_kernels_and_envs():
-    assert [e['name'] for e in _drift.changes('mlops.hosts.deb_packages', {}, {'installed': ['jq'], 'removed': ['tree']}, 't')] == ['jq', 'tree']
-    units = _drift.changes('mlops.hosts.systemd_units', {}, {'units': [
-        {'name': 'a.service', 'changed': True, 'actions': ['enable', 'start'], 'active_state': 'inactive', 'unit_file_state': 'disabled'},
-        {'name': 'b.service', 'changed': False, 'actions': []},
-        {'name': 'c.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active', 'unit_file_state': 'enabled'},
-        {'name': 'd.service', 'changed': True, 'actions': ['restart'], 'active_state': 'inactive', 'unit_file_state': 'enabled'}]}, 't')
-    assert [(u['name'], u['consequence']) for u in units] == [('a.service', False), ('c.service', True), ('d.service', False)]
-    groups = _drift.changes('mlops.hosts.unix_groups', {}, {'groups': [
-        {'name': 'datascience', 'changed': True, 'members': ['alice']}, {'name': 'x', 'changed': False}],
-        'created_users': ['dave']}, 't')
-    assert [(g['kind'], g['name']) for g in groups] == [('group', 'datascience'), ('user', 'dave')]
-    kernel = _drift.changes('mlops.hosts.jupyter_kernel', {'name': 'spark'}, {'kernel_path': '/usr/local/share/jupyter/kernels/spark'}, 't')
-    assert kernel[0]['kind'] == 'kernel'
-    envs = _drift.changes('mlops.hosts.python_envs', {}, {'envs': [{'path': '/opt/e', 'changed': True, 'rebuilt': True}]}, 't')
-    assert envs == [{'kind': 'python_env', 'name': '/opt/e', 'summary': 'rebuilt'}]
+def test_contract_is_read_from_any_module_that_returns_it():
+    result = {'changed': True, 'changed_resources': [
+        {'kind': 'bucket', 'name': 's3://models', 'summary': 'policy: token=abc123'},
+        {'kind': 'service', 'name': 'a.service', 'summary': 'restart', 'consequence': True},
+        {'kind': 'file'}, 'not a dict']}
+    found = _drift.changes('example.cloud.bucket', {'name': 'ignored'}, result, 'Sync')
+    assert found == [{'kind': 'bucket', 'name': 's3://models', 'summary': 'policy: token=' + _drift.MASK},
+                     {'kind': 'service', 'name': 'a.service', 'summary': 'restart', 'consequence': True}]
 
 
-def test_python_env_content_drift_is_summarised():
-    drift = {'missing': ['pandas==2.2.3'], 'added': ['requests==2.32.3'],
-             'changed': [{'name': 'numpy', 'recorded': '2.1.0', 'installed': '1.26.4'}]}
-    result = {'changed': True, 'envs': [
-        {'path': '/opt/a', 'changed': True, 'rebuilt': False, 'repaired': True, 'content_drift': drift},
-        {'path': '/opt/b', 'changed': True, 'rebuilt': True, 'repaired': True,
-         'content_drift': {'missing': [], 'added': ['idna==3.10'], 'changed': []}},
-        {'path': '/opt/c', 'changed': True, 'rebuilt': False, 'repaired': False,
-         'content_drift': {'missing': [], 'added': [], 'changed': []}},
-        {'path': '/opt/d', 'changed': False, 'rebuilt': False, 'repaired': False,
-         'content_drift': {'missing': [], 'added': [], 'changed': []}}]}
-
-    found = _drift.changes('mlops.hosts.python_envs', {}, result, 't')
-
-    assert found == [
-        {'kind': 'python_env', 'name': '/opt/a',
-         'summary': 'content differs from its build: missing pandas==2.2.3; changed numpy 2.1.0 -> 1.26.4; '
-                    'added requests==2.32.3; repaired'},
-        {'kind': 'python_env', 'name': '/opt/b', 'summary': 'content differs from its build: added idna==3.10; rebuilt'},
-        {'kind': 'python_env', 'name': '/opt/c', 'summary': 'changed'}]
+def test_contract_entry_of_the_only_resource_takes_the_whole_diff():
+    result = {'changed': True, 'changed_resources': [{'kind': 'kernel', 'name': '/k/spark'}],
+              'diff': {'before_header': '/k/spark/kernel.json', 'after_header': '/k/spark/kernel.json',
+                       'before': '{"a": 1}\n', 'after': ''}}
+    assert _drift.changes('mlops.hosts.jupyter_kernel', {}, result, 't') == [
+        {'kind': 'kernel', 'name': '/k/spark', 'summary': '-{"a": 1}'}]
 
 
-def test_python_env_long_content_drift_is_shortened():
-    added = ['pkg%02d==1.0' % number for number in range(30)]
-    result = {'envs': [{'path': '/opt/a', 'changed': True, 'repaired': True,
-                        'content_drift': {'missing': [], 'added': added, 'changed': []}}]}
+def test_contract_without_entries_reports_the_task():
+    found = _drift.changes('mlops.hosts.nvidia_gpu_settings', {}, {'changed': True, 'changed_resources': []}, 'Set')
+    assert found == [{'kind': 'task', 'name': 'Set', 'summary': 'nvidia_gpu_settings'}]
 
-    summary = _drift.changes('mlops.hosts.python_envs', {}, result, 't')[0]['summary']
 
-    assert summary.startswith('content differs from its build: added pkg00==1.0, pkg01==1.0')
-    assert 'pkg11==1.0 and 18 more; repaired' in summary
-    assert 'pkg12' not in summary
+def test_contract_takes_precedence_over_the_builtin_adapters():
+    result = {'changed': True, 'changed_resources': [{'kind': 'file', 'name': '/real'}]}
+    assert _drift.changes('ansible.builtin.copy', {'dest': '/from-args'}, result, 't')[0]['name'] == '/real'
+
+
+def test_collection_modules_are_read_through_the_contract_only():
+    # Without changed_resources a collection module is reported as its task: no adapter guesses from its arguments.
+    for action in ('config_files', 'deb_packages', 'systemd_units', 'unix_groups', 'python_envs', 'jupyter_kernel',
+                   'hadoop_site', 'download'):
+        assert _drift.changes('mlops.hosts.' + action, {'path': '/x', 'name': 'x'}, {'changed': True}, 'T') == [
+            {'kind': 'task', 'name': 'T', 'summary': action}]
 
 
 def test_builtin_modules_by_their_arguments():
@@ -139,20 +128,7 @@ def test_report_files(tmp_path):
     assert _drift.read_report(str(tmp_path))['check_mode'] is True
 
 
-def test_restart_pending_is_drift_and_a_restart_of_this_run_a_consequence():
-    units = _drift.changes('mlops.hosts.systemd_units', {}, {'units': [
-        {'name': 'chrony.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active',
-         'restart_pending': True, 'restart_reasons': ['/etc/chrony/chrony.conf was modified after chrony.service started']},
-        {'name': 'jupyterhub.service', 'changed': True, 'actions': ['restart'], 'active_state': 'active',
-         'restart_pending': False, 'restart_reasons': ['/etc/jupyterhub/jupyterhub_config.py changed by this run']},
-        {'name': 'tigervncserver@:1.service', 'changed': True, 'actions': [], 'active_state': 'active',
-         'restart_pending': True, 'restart_deferred': True,
-         'restart_reasons': ['/usr/local/lib/mlops/virtual-desktop-session was modified after it started']}]}, 't')
-
-    assert [(u['kind'], u['name'], u.get('consequence', False)) for u in units] == [
-        ('restart pending', 'chrony.service', False),
-        ('service', 'jupyterhub.service', True),
-        ('restart pending', 'tigervncserver@:1.service', False)]
-    assert units[0]['summary'] == '/etc/chrony/chrony.conf was modified after chrony.service started'
-    assert 'changed by this run' in units[1]['summary']
-    assert units[2]['summary'].endswith('(deferred: clients connected)')
+def test_gate_verdict_is_the_drift_gate_failing_a_drifted_host_only():
+    assert _drift.is_gate_verdict('mlops.hosts.drift_gate', {'failed': True, 'drifted': True})
+    assert not _drift.is_gate_verdict('mlops.hosts.drift_gate', {'failed': True, 'msg': 'No drift report'})
+    assert not _drift.is_gate_verdict('ansible.builtin.fail', {'failed': True, 'drifted': True})
