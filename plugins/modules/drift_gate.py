@@ -17,7 +17,7 @@ description:
     to publish the drift and fail on it, run the gate twice, first without O(fail_on_drift), as
     C(playbooks/drift_gate.yml) does when C(mlops_fail_on_drift) is true.
   - Runs on the controller; it does not connect to the host.
-version_added: 0.5.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
