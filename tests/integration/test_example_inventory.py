@@ -1,17 +1,20 @@
-"""inventories/example passes every role's preflight as written, through the collection's own site playbook.
+"""inventories/example passes every role's preflight as written, on the route of a user of the collection.
 
-The playbook is called by its FQCN (mlops.hosts.site), as a user of the installed collection calls it. Every
-host runs on the controller (connection local, no become): only the preflight stages run, which change
-nothing, so no host of the example is ever contacted.
+The collection is built and installed from its tarball into an empty path, the example inventory is copied
+out of the installed collection, and the site playbook is called by its FQCN (mlops.hosts.site). Every host
+runs on the controller (connection local, no become): only the preflight stages run, which change nothing,
+so no host of the example is ever contacted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,23 +44,40 @@ def _preflight_tags() -> str:
     return ','.join(sorted(set(tags)))
 
 
-def run_site_preflight() -> tuple[subprocess.CompletedProcess, dict]:
+@pytest.fixture(scope='module')
+def installed(tmp_path_factory) -> Path:
+    """The collection built from this checkout and installed alone into an empty collections path."""
+    base = tmp_path_factory.mktemp('installed')
+    subprocess.run(['ansible-galaxy', 'collection', 'build', '--output-path', str(base / 'dist'), str(ROOT)],
+                   check=True, capture_output=True, text=True)
+    (tarball,) = (base / 'dist').glob('mlops-hosts-*.tar.gz')
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(base / 'collections'))
+    subprocess.run(['ansible-galaxy', 'collection', 'install', '--offline', '--no-deps', '-p', str(base / 'collections'),
+                    str(tarball)], check=True, capture_output=True, text=True, env=env)
+    return base / 'collections'
+
+
+def run_site_preflight(collections: Path, workdir: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """Copy the example out of the installed collection, as a user does, and run every preflight stage of site."""
+    inventory = workdir / 'inventory'
+    shutil.copytree(collections / 'ansible_collections' / 'mlops' / 'hosts' / 'inventories' / 'example', inventory)
+    # community.crypto and the json callback come from the ansible package beside ansible-core.
     env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1',
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'),
+               ANSIBLE_COLLECTIONS_PATH=str(collections),
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
-    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)   # run from tests/: no ansible.cfg, no drift report files
+    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)   # no ansible.cfg in workdir: no drift report files
     overrides = {'ansible_connection': 'local', 'ansible_become': False,
                  'ansible_python_interpreter': '{{ ansible_playbook_python }}'}
     proc = subprocess.run(
-        ['ansible-playbook', '-i', str(INVENTORY), 'mlops.hosts.site', '--tags', _preflight_tags(),
+        ['ansible-playbook', '-i', str(inventory), 'mlops.hosts.site', '--tags', _preflight_tags(),
          '--limit', ','.join(HOSTS), '--extra-vars', json.dumps(overrides)],
-        env=env, capture_output=True, text=True, check=False, cwd=ROOT / 'tests')
+        env=env, capture_output=True, text=True, check=False, cwd=workdir)
     report = json.loads(proc.stdout[proc.stdout.index('{'):]) if '{' in proc.stdout else {}
     return proc, report
 
 
-def test_example_inventory_passes_every_roles_preflight():
-    proc, report = run_site_preflight()
+def test_example_inventory_passes_every_roles_preflight(installed, tmp_path):
+    proc, report = run_site_preflight(installed, tmp_path)
     out = proc.stdout[-6000:] + proc.stderr[-2000:]
     assert proc.returncode == 0, out
     stats = report['stats']
