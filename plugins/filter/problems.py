@@ -323,9 +323,9 @@ def _rule_nvidia_gpu_settings(value, params, path, found):
     if not _is_list(value):
         raise _Problem('%s is not a list' % show(value))
     for index, complaint in gpu_settings_problems(value, params.get('gpus') or [], params.get('keys') or []):
-        found.append('%s[%d] %s' % (path, index, complaint)
-                     if complaint.startswith(('lists', 'asks')) else
-                     '%s[%d]: %s %s' % (path, index, show(value[index]), complaint))
+        # 'is not ...' follows the item's value; the other complaints read on from the item's name.
+        found.append('%s[%d]: %s %s' % (path, index, show(value[index]), complaint) if complaint.startswith('is not')
+                     else '%s[%d] %s' % (path, index, complaint))
 
 
 RULES = {
