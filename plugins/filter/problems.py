@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from ansible.errors import AnsibleFilterError
 from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 from ansible_collections.mlops.hosts.plugins.plugin_utils._validation import (
-    UNIX_NAME_RULE, pem_certificate, timezone_name, unix_name)
+    CHECKSUM_DIGITS, UNIX_NAME_RULE, checksum, gpu_settings_problems, group_problems, pem_certificate, timezone_name,
+    unix_name)
 
 try:
     from packaging.requirements import InvalidRequirement, Requirement
@@ -271,6 +272,10 @@ def _rule_mapping(value, params, path, found):
         if key in value:
             for rule in (rules if _is_list(rules) else [rules]):
                 _check(dict(rule, name='%s.%s' % (path, key), value=value[key]), found)
+    values = params.get('values')
+    for key, element in (value.items() if values else ()):
+        for rule in (values if _is_list(values) else [values]):
+            _check(dict(rule, name='%s[%s]' % (path, show(key)), value=element), found)
 
 
 def _rule_unique(value, params, path, found):
@@ -295,8 +300,38 @@ def _rule_that(value, params, path, found):
         raise _Problem('%s is not %s' % (show(value), params.get('describe') or 'acceptable'))
 
 
+def _rule_checksum(value, params, path, found):
+    algorithm = params.get('algorithm')
+    if algorithm not in CHECKSUM_DIGITS:
+        raise AnsibleFilterError('problems: rule checksum of %s needs algorithm, one of %s' % (path, _choices(CHECKSUM_DIGITS)))
+    if not checksum(value, algorithm):
+        raise _Problem("%s is not a %s checksum: '%s:' and %d hex digits, or the hex digits alone%s"
+                       % (show(value), algorithm.upper().replace('SHA', 'SHA-'), algorithm, CHECKSUM_DIGITS[algorithm],
+                          ' (%s)' % params['describe'] if params.get('describe') else ''))
+
+
+def _rule_group_hosts(value, params, path, found):
+    if not isinstance(params.get('group'), str):
+        raise AnsibleFilterError('problems: rule group_hosts of %s needs group, the inventory group' % path)
+    if not _is_list(value):
+        raise _Problem('%s is not a list of hosts' % show(value))
+    for complaint in group_problems(params['group'], value, params.get('max'), params.get('required_by') or ()):
+        found.append('%s: %s' % (path, complaint))
+
+
+def _rule_nvidia_gpu_settings(value, params, path, found):
+    if not _is_list(value):
+        raise _Problem('%s is not a list' % show(value))
+    for index, complaint in gpu_settings_problems(value, params.get('gpus') or [], params.get('keys') or []):
+        # 'is not ...' follows the item's value; the other complaints read on from the item's name.
+        found.append('%s[%d]: %s %s' % (path, index, show(value[index]), complaint) if complaint.startswith('is not')
+                     else '%s[%d] %s' % (path, index, complaint))
+
+
 RULES = {
     'absolute_path': _rule_absolute_path,
+    'checksum': _rule_checksum,
+    'group_hosts': _rule_group_hosts,
     'group_name': _rule_unix_name('group name'),
     'int_range': _rule_int_range,
     'list_of': _rule_list_of,
@@ -304,6 +339,7 @@ RULES = {
     'match': _rule_match,
     'not_empty': _rule_not_empty,
     'number': _rule_number,
+    'nvidia_gpu_settings': _rule_nvidia_gpu_settings,
     'one_of': _rule_one_of,
     'pem_certificate': _rule_pem_certificate,
     'pep508_requirement': _rule_pep508_requirement,

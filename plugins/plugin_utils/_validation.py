@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 
 try:
     import zoneinfo
@@ -70,3 +71,65 @@ def timezone_name(value):
 def unix_name(value):
     """True when value is a user or group name the roles accept (UNIX_NAME_PATTERN)."""
     return isinstance(value, str) and re.match(UNIX_NAME_PATTERN, value) is not None
+
+
+# Hex digits of each checksum algorithm the roles accept, optionally after '<algorithm>:'.
+CHECKSUM_DIGITS = {'sha256': 64, 'sha512': 128}
+
+
+def checksum(value, algorithm):
+    """True when value is the hex digest of algorithm (CHECKSUM_DIGITS), alone or after '<algorithm>:'."""
+    digits = CHECKSUM_DIGITS[algorithm]
+    return isinstance(value, str) and re.match(r'^(%s:)?[0-9A-Fa-f]{%d}$' % (algorithm, digits), value) is not None
+
+
+def group_problems(group, hosts, max_hosts=None, required_by=()):
+    """Complaints about the hosts of an inventory group that daemons of other groups depend on.
+
+    required_by lists mappings {group, hosts}: when one of those groups has hosts, this group needs one.
+    """
+    found = []
+    hosts = list(hosts or [])
+    if max_hosts is not None and len(hosts) > max_hosts:
+        found.append('group %r has %d hosts (%s), more than %d' % (group, len(hosts), ', '.join(hosts), max_hosts))
+    if not hosts:
+        for other in required_by or []:
+            others = list(other.get('hosts') or [])
+            if others:
+                found.append('group %r is empty, but the hosts of %r (%s) need one'
+                             % (group, other.get('group'), ', '.join(others)))
+    return found
+
+
+def _gpu_selected(gpu, selected):
+    return not selected or any(str(gpu.get(k)) in selected for k in ('index', 'uuid', 'pci_bus_id'))
+
+
+def gpu_settings_problems(settings, gpus, keys):
+    """(index, complaint) of each item of nvidia_driver_gpu_settings that cannot apply to this host's GPUs.
+
+    An item is a mapping of keys; mig_instances needs mig_mode true and GPUs (of the item's gpus: indexes,
+    UUIDs or PCI bus ids; all when empty) that support MIG.
+    """
+    found = []
+    for index, setting in enumerate(settings or []):
+        if not isinstance(setting, Mapping) or set(setting) - set(keys):
+            found.append((index, 'is not a mapping of the keys %s' % ', '.join(keys)))
+            continue
+        if not setting.get('mig_instances'):
+            continue
+        if not _truthy(setting.get('mig_mode', False)):
+            found.append((index, 'lists mig_instances without mig_mode: true'))
+        selected = [str(g) for g in setting.get('gpus') or []]
+        for gpu in gpus or []:
+            gpu = gpu if isinstance(gpu, Mapping) else {}
+            if _gpu_selected(gpu, selected) and not (gpu.get('mig') or {}).get('supported', False):
+                found.append((index, 'asks for MIG instances on GPU %s (%s, %s), which does not support MIG'
+                              % (gpu.get('index'), gpu.get('name', '?'), gpu.get('uuid', '?'))))
+    return found
+
+
+def _truthy(value):
+    if isinstance(value, str):
+        return value.strip().lower() in ('yes', 'on', '1', 'true', 'y', 't')
+    return bool(value)

@@ -13,7 +13,7 @@ import subprocess
 import textwrap
 
 import pytest
-from test_preflight import ROOT, preflight
+from test_preflight import ROOT, assert_refused, preflight
 
 # A consumer Ampere GPU without MIG, as mlops.hosts.nvidia_gpu_info reports it.
 RTX_HOST = {
@@ -64,45 +64,67 @@ def test_mig_on_a_mig_gpu_and_settings_on_the_rtx_pass():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(('role', 'extra_vars', 'names'), [
-    ('nvidia_driver', {'nvidia_driver_branch': 'latest'}, 'nvidia_driver_branch must be a driver branch number'),
-    ('nvidia_driver', {'nvidia_driver_branch': '535.261'}, 'nvidia_driver_branch must be a driver branch number'),
-    ('nvidia_driver', {'nvidia_driver_source': 'runfile'}, 'nvidia_driver_source'),
-    ('nvidia_driver', {'nvidia_driver_source': 'cuda'}, 'nvidia_driver_branch is required with nvidia_driver_source cuda'),
-    ('nvidia_driver', {'nvidia_driver_kernel_module': 'nouveau'}, 'nvidia_driver_kernel_module'),
-    ('nvidia_driver', {'__nvidia_driver_gpu': RTX_HOST,
-                       'nvidia_driver_gpu_settings': [{'mig_mode': True, 'mig_instances': ['1g.10gb']}]},
-     'asks for MIG instances on GPU 0 (NVIDIA GeForce RTX 3090'),
-    ('nvidia_driver', {'__nvidia_driver_gpu': RTX_HOST,
-                       'nvidia_driver_gpu_settings': [{'mig_instances': ['1g.10gb']}]},
-     'lists mig_instances without mig_mode: true'),
-    ('nvidia_driver', {'__nvidia_driver_gpu': PASCAL_HOST, 'nvidia_driver_kernel_module': 'open'},
-     'older than Turing (pascal)'),
-    ('nvidia_driver', {'__nvidia_driver_gpu': BLACKWELL_HOST, 'nvidia_driver_kernel_module': 'proprietary'},
-     'requires the open kernel modules'),
-    ('nvidia_driver', {'nvidia_driver_source': 'cuda', 'nvidia_driver_branch': '470', 'nvidia_driver_kernel_module': 'open'},
-     'Open kernel modules need branch 515 or newer'),
-    ('cuda_toolkit', {'cuda_toolkit_source': 'cuda', 'cuda_toolkit_versions': ['12']}, 'major.minor'),
-    ('cuda_toolkit', {'cuda_toolkit_source': 'cuda', 'cuda_toolkit_versions': ['12.4', '12.4.1']}, 'major.minor'),
-    ('cuda_toolkit', {'cuda_toolkit_source': 'cuda', 'cuda_toolkit_versions': []}, 'cuda_toolkit_versions'),
-    ('cuda_toolkit', {'cuda_toolkit_source': 'cuda', 'cuda_toolkit_versions': ['12.4'], 'cuda_toolkit_default': '12.6'},
-     'cuda_toolkit_default must be one of cuda_toolkit_versions'),
-    ('cuda_toolkit', {'cuda_toolkit_source': 'conda'}, 'cuda_toolkit_source'),
-    ('nvidia_container_toolkit', {'nvidia_container_toolkit_runtimes': ['docker', 'podman']},
-     'nvidia_container_toolkit_runtimes'),
-    ('nvidia_dcgm', {'nvidia_dcgm_enabled': True, 'nvidia_dcgm_exporter_listen': '9400'}, 'nvidia_dcgm_exporter_listen'),
-    ('python_env', {'python_env_envs': [{'name': 'torch', 'pytorch': True}], 'python_env_torch_cuda': 'cuda12'},
-     'python_env_torch_cuda'),
-], ids=['branch-not-a-number', 'branch-a-version', 'unknown-source', 'cuda-source-without-branch',
-        'unknown-kernel-module', 'mig-on-gpu-without-mig', 'mig-instances-without-mig-mode', 'open-on-pascal',
-        'proprietary-on-blackwell', 'open-on-branch-470', 'cuda-version-major-only', 'cuda-version-with-patch',
-        'no-cuda-versions', 'default-not-installed', 'unknown-toolkit-source', 'podman-runtime',
-        'exporter-listen-without-address', 'unknown-pytorch-build'])
-def test_bad_input_is_refused(role, extra_vars, names):
-    result = preflight(extra_vars, role)
+SETTINGS_KEYS = 'gpus, persistence_mode, compute_mode, power_limit, mig_mode, mig_instances, mig_replace'
+
+
+def test_nvidia_driver_reports_every_problem():
+    assert_refused('nvidia_driver', {
+        'nvidia_driver_source': 'runfile', 'nvidia_driver_branch': 'latest', 'nvidia_driver_kernel_module': 'nouveau',
+        '__nvidia_driver_gpu': RTX_HOST,
+        'nvidia_driver_gpu_settings': [{'clocks': 'max'}, {'mig_instances': ['1g.10gb']}]}, [
+        "nvidia_driver_source: 'runfile' is not one of: debian, cuda",
+        "nvidia_driver_branch: 'latest' is not a driver branch number such as 535 or 550 (or empty for the distribution's)",
+        "nvidia_driver_kernel_module: 'nouveau' is not one of: auto, open, proprietary",
+        'nvidia_driver_gpu_settings[0]: {"clocks": "max"} is not a mapping of the keys ' + SETTINGS_KEYS,
+        'nvidia_driver_gpu_settings[1] lists mig_instances without mig_mode: true',
+        'nvidia_driver_gpu_settings[1] asks for MIG instances on GPU 0 (NVIDIA GeForce RTX 3090, '
+        'GPU-5e4e1b7c-0d6f-4a47-a2b4-1b7c0d6f4a47), which does not support MIG'], spec=False)
+    assert_refused('nvidia_driver', {'nvidia_driver_branch': '535.261'},
+                   ["nvidia_driver_branch: '535.261' is not a driver branch number"])
+
+
+def test_nvidia_driver_refuses_kernel_modules_the_branch_or_gpu_lacks():
+    # cuda without a branch, and a Blackwell GPU with proprietary modules.
+    assert_refused('nvidia_driver', {'__nvidia_driver_gpu': BLACKWELL_HOST, 'nvidia_driver_source': 'cuda',
+                                     'nvidia_driver_kernel_module': 'proprietary'}, [
+        "nvidia_driver_branch is not set: it must be the branch to pin, such as 570 (nvidia_driver_source is cuda)",
+        'nvidia_driver_kernel_module: a GPU of this host (blackwell) requires the open kernel modules; proprietary ones '
+        'do not support it. Set nvidia_driver_kernel_module to open or auto and a branch that has them'])
+    # Open modules on branch 470, and on a Pascal GPU.
+    assert_refused('nvidia_driver', {'__nvidia_driver_gpu': PASCAL_HOST, 'nvidia_driver_source': 'cuda',
+                                     'nvidia_driver_branch': '470', 'nvidia_driver_kernel_module': 'open'}, [
+        'nvidia_driver_kernel_module: open kernel modules need branch 515 or newer (and Debian 12 or newer with source '
+        'debian); this host would get branch "470" from cuda: set nvidia_driver_kernel_module to proprietary',
+        'nvidia_driver_kernel_module: is open but a GPU of this host is older than Turing (pascal): open modules do not '
+        'support it'])
+
+
+def test_cuda_toolkit_reports_every_problem():
+    assert_refused('cuda_toolkit', {'cuda_toolkit_source': 'cuda', 'cuda_toolkit_versions': ['12', '12.4.1'],
+                                    'cuda_toolkit_default': '12.6'}, [
+        "cuda_toolkit_versions[0]: '12' is not a CUDA version major.minor such as '12.4' (cuda_toolkit_source is cuda)",
+        "cuda_toolkit_versions[1]: '12.4.1' is not a CUDA version major.minor",
+        "cuda_toolkit_default: '12.6' is not one of: 12, 12.4.1 (the versions in cuda_toolkit_versions)"])
+    assert_refused('cuda_toolkit', {'cuda_toolkit_source': 'cuda', 'cuda_toolkit_versions': []},
+                   ['cuda_toolkit_versions: [] has 0 items, fewer than 1 (cuda_toolkit_source is cuda)'])
+    assert_refused('cuda_toolkit', {'cuda_toolkit_source': 'conda'},
+                   ["cuda_toolkit_source: 'conda' is not one of: cuda, debian"], spec=False)
+
+
+def test_container_toolkit_and_dcgm_refuse_bad_input():
+    assert_refused('nvidia_container_toolkit', {'nvidia_container_toolkit_runtimes': ['docker', 'podman']}, [
+        "nvidia_container_toolkit_runtimes[1]: 'podman' is not one of: docker, containerd (Podman and other CDI users "
+        'need no runtime configuration'])
+    assert_refused('nvidia_dcgm', {'nvidia_dcgm_enabled': True, 'nvidia_dcgm_exporter_listen': '9400'},
+                   ["nvidia_dcgm_exporter_listen: '9400' is not address:port such as 127.0.0.1:9400"])
+
+
+def test_python_env_refuses_an_unknown_pytorch_build():
+    result = preflight({'python_env_envs': [{'name': 'torch', 'pytorch': True}], 'python_env_torch_cuda': 'cuda12'},
+                       'python_env')
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
-    assert names in out
+    assert 'python_env_torch_cuda' in out
     assert 'changed=0' in out
 
 

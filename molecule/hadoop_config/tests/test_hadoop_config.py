@@ -243,14 +243,15 @@ def test_data_is_never_removed(host, hostname):
 
 
 @pytest.mark.parametrize(('extra_vars', 'message'), [
-    ({'hadoop_checksum': ''}, 'hadoop_checksum must be the SHA-512 of the Hadoop'),
-    ({'hadoop_checksum': 'sha256:' + 'a' * 64}, 'hadoop_checksum must be the SHA-512 of the Hadoop'),
-    ({'hadoop_src': '/nonexistent/hadoop.tar.gz'}, "hadoop_src (a file on the controller; got '/nonexistent/hadoop.tar.gz')"),
-    ({'hadoop_namenode_name_dirs': ['var/lib/hadoop/name']}, 'hadoop_namenode_name_dirs must be a non-empty list of absolute'),
-    ({'hadoop_datanode_data_dirs': '/srv/hdfs/data'}, 'hadoop_datanode_data_dirs must be a non-empty list of absolute'),
-    ({'hadoop_namenode_group': 'no_such_group'}, 'need a NameNode in no_such_group'),
-    ({'hadoop_host': 'hadoop_config'}, "Hadoop reaches hosts by names of letters, digits, '.' and '-' only"),
-    ({'hadoop_namenode_http_address': '9870'}, "Web UI addresses must be host:port (got '9870')"),
+    ({'hadoop_checksum': ''}, "hadoop_checksum: '' is not a SHA-512 checksum"),
+    ({'hadoop_checksum': 'sha256:' + 'a' * 64}, "hadoop_checksum: 'sha256:" + 'a' * 64 + "' is not a SHA-512 checksum"),
+    ({'hadoop_src': '/nonexistent/hadoop.tar.gz'}, "hadoop_src: '/nonexistent/hadoop.tar.gz' is not a file on the controller"),
+    ({'hadoop_namenode_name_dirs': ['var/lib/hadoop/name']},
+     "hadoop_namenode_name_dirs[0]: 'var/lib/hadoop/name' is not an absolute path without commas"),
+    ({'hadoop_datanode_data_dirs': '/srv/hdfs/data'}, "hadoop_datanode_data_dirs: '/srv/hdfs/data' is not a list"),
+    ({'hadoop_namenode_group': 'no_such_group'}, "hadoop_namenode_group: group 'no_such_group' is empty, but the hosts of"),
+    ({'hadoop_host': 'hadoop_config'}, "'hadoop_config' is not a host name of letters, digits, '.' and '-'"),
+    ({'hadoop_namenode_http_address': '9870'}, "hadoop_namenode_http_address: '9870' is not host:port"),
     ({'hadoop_service_state': 'running'}, 'hadoop_service_state'),
 ], ids=['no-checksum', 'sha256', 'src-missing', 'relative-name-dir', 'data-dirs-string', 'datanodes-without-namenode',
         'host-with-underscore', 'address-without-host', 'unknown-state'])
