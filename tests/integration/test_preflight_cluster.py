@@ -27,7 +27,7 @@ def test_good_input_passes(tmp_path):
     archive = tmp_path / 'hadoop-3.4.2.tar.gz'
     archive.write_bytes(b'not really an archive')
     for role, extra_vars in [
-            ('java', {}), ('java', {'java_version': '21'}), ('spark', {}),
+            ('java', {}), ('java', {'java_version': '21'}), ('java', {'java_version': 21}), ('spark', {}),
             ('spark', {'spark_install_method': 'archive', 'spark_archive_checksum': 'sha512:' + SHA512,
                        'spark_auth_secret': 's' * 32, 'spark_zookeeper_hosts': ['zk1.example.com:2181'],
                        'spark_master_url': 'spark://master:7077', 'spark_workers_group': 'all'}),
