@@ -82,7 +82,7 @@ def test_distribution_supported_here_and_its_result():
 
 
 def test_distribution_unsupported_is_refused_naming_the_role():
-    result, _ = entry('distribution', {'_common_distribution_supported': {'Debian': ['99'], 'Ubuntu': ['24']}})
+    result = entry('distribution', {'_common_distribution_supported': {'Debian': ['99'], 'Ubuntu': ['24']}})[0]
     assert result.returncode != 0
     assert 'common_caller supports Debian 99; Ubuntu 24; this host runs Debian' in result.stdout
 
