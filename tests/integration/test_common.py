@@ -105,3 +105,10 @@ def test_direct_use_is_refused(direct_entry):
     result = run('direct.yml', {'direct_entry': direct_entry, '_common_tls_cert': '/nonexistent/c', '_common_tls_key': '/nonexistent/k'})
     assert result.returncode != 0
     assert 'internal' in result.stdout
+
+
+def test_entry_points_are_validated_against_their_argument_specs():
+    result = entry('tls', {'_common_tls_key': '/nonexistent/k', '_common_tls_renew_days': 'soon'})[0]
+    assert result.returncode != 0
+    assert "arg spec 'tls'" in result.stdout
+    assert '_common_tls_cert' in result.stdout and '_common_tls_renew_days' in result.stdout
