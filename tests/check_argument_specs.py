@@ -2,7 +2,10 @@
 
 For each role with a meta/argument_specs.yml: the options of the `main` entry point and the keys
 of defaults/main.yml must be the same set, and each option's `default` must equal the value in
-defaults/main.yml. Internal roles (name starting with `_`) and roles without defaults are covered too.
+defaults/main.yml. An internal role (name starting with `_`, such as _common) is used through its other
+entry points: there the options of all entry points together are checked against defaults/main.yml,
+an option shared by two entry points must be declared alike, and each entry point needs a description.
+Roles without defaults are covered too.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ def check_role(role: Path) -> list[str]:
     if not spec_file.exists():
         return [f'{role.name}: meta/argument_specs.yml is missing']
     specs = (yaml.safe_load(spec_file.read_text()) or {}).get('argument_specs', {})
-    options = (specs.get('main') or {}).get('options') or {}
+    if role.name.startswith('_'):
+        options, errors = _internal_options(role.name, specs)
+    else:
+        options = (specs.get('main') or {}).get('options') or {}
     defaults = yaml.safe_load(defaults_file.read_text()) if defaults_file.exists() else {}
     defaults = defaults or {}
     for name in sorted(set(defaults) - set(options)):
@@ -43,10 +49,25 @@ def check_role(role: Path) -> list[str]:
             )
         if not spec.get('description'):
             errors.append(f'{role.name}: {name} has no description')
+    # An internal role's options keep its leading underscore (_common_tls_cert): they are not for users.
     for name in options:
-        if not name.startswith(role.name.lstrip('_') + '_'):
+        if not name.startswith(role.name + '_'):
             errors.append(f'{role.name}: option {name} does not start with the role name')
     return errors
+
+
+def _internal_options(name: str, specs: dict) -> tuple[dict, list[str]]:
+    """The options of every entry point of an internal role, and the problems of its entry points."""
+    options, errors = {}, []
+    for entry, spec in specs.items():
+        spec = spec or {}
+        if not spec.get('short_description') or not spec.get('description'):
+            errors.append(f'{name}: entry point {entry} needs a short_description and a description')
+        for option, option_spec in (spec.get('options') or {}).items():
+            if option in options and options[option] != option_spec:
+                errors.append(f'{name}: option {option} is declared differently by two entry points')
+            options[option] = option_spec
+    return options, errors
 
 
 def main() -> int:
