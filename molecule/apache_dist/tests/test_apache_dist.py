@@ -15,7 +15,7 @@ SUMS = yaml.safe_load((DIST / 'checksums.yml').read_text())['demo_sha512']
 MIRROR = 'http://127.0.0.1:8080'
 DEMO = '/opt/mlops/demo'
 # Tasks that run on the controller only; everything else is a module execution on the host.
-CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'assert', 'ansible.builtin.set_fact', 'set_fact',
+CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'assert', 'ansible.builtin.fail', 'fail', 'ansible.builtin.set_fact', 'set_fact',
                       'ansible.builtin.debug', 'debug', 'ansible.builtin.include_role', 'include_role',
                       'ansible.builtin.validate_argument_spec', 'validate_argument_spec', 'ansible.builtin.meta', 'meta'}
 

@@ -16,10 +16,10 @@ from conftest import run_playbook, scenario_playbook
 CONF = '/etc/hadoop'
 HOME = '/opt/mlops/hadoop/current'
 DOUBLE_LOG = '/tmp/hdfs-test-double.log'
-CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'ansible.builtin.set_fact', 'ansible.builtin.debug',
+CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'ansible.builtin.fail', 'ansible.builtin.set_fact', 'ansible.builtin.debug',
                       'ansible.builtin.include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_vars',
                       'ansible.builtin.group_by', 'ansible.builtin.validate_argument_spec', 'ansible.builtin.meta',
-                      'assert', 'set_fact', 'debug', 'include_role', 'include_tasks', 'include_vars', 'group_by',
+                      'assert', 'fail', 'set_fact', 'debug', 'include_role', 'include_tasks', 'include_vars', 'group_by',
                       'validate_argument_spec', 'meta'}
 UNITS = {'hadoop-hdfs-namenode': ('hdfs', 'hdfs namenode'),
          'hadoop-hdfs-secondarynamenode': ('hdfs', 'hdfs secondarynamenode'),
