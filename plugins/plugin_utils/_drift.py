@@ -35,6 +35,9 @@ _FILE_ACTIONS = {'copy', 'template', 'file', 'lineinfile', 'blockinfile', 'repla
                  'get_url', 'unarchive', 'assemble'}
 _PACKAGE_ACTIONS = {'apt', 'package', 'dnf', 'pip'}
 _SERVICE_ACTIONS = {'service', 'systemd', 'systemd_service', 'sysvinit'}
+# Actions that run on the controller only: a changed one (a set_fact that notifies a handler) changed nothing on
+# the host, so it is listed with the consequences, never as drift.
+_CONTROLLER_ACTIONS = {'set_fact', 'debug', 'assert', 'fail', 'meta', 'add_host', 'group_by', 'set_stats'}
 GATE_ACTION = 'mlops.hosts.drift_gate'
 
 
@@ -131,10 +134,12 @@ def changes(action: str, args: dict, result: dict, task_name: str) -> list[dict]
     """What a changed result changed; a task that hides its output shows only that it changed.
 
     A result that carries RESULT_KEY (every changing module of this collection, or any module that follows
-    the drift contract) is read from that key; builtin modules are read from their arguments; any other
-    changed task is reported as its task.
+    the drift contract) is read from that key; builtin modules are read from their arguments; a changed
+    controller-only action (set_fact, debug...) is a consequence; any other changed task is reported as its task.
     """
     action = short_action(action)
+    if action in _CONTROLLER_ACTIONS:
+        return [{'kind': 'task', 'name': task_name, 'summary': action, 'consequence': True}]
     if result.get('censored') or result.get('_ansible_no_log'):
         return [{'kind': 'task', 'name': task_name, 'summary': HIDDEN}]
     found = _reported(result) if RESULT_KEY in result else _builtin(action, args or {}, result)

@@ -109,6 +109,17 @@ def test_unknown_action_is_reported_as_its_task():
     assert found == [{'kind': 'task', 'name': 'Do foo', 'summary': 'foo'}]
 
 
+@pytest.mark.parametrize('action', ['ansible.builtin.set_fact', 'set_fact', 'ansible.builtin.debug'])
+def test_changed_controller_action_is_a_consequence_not_drift(tmp_path, action):
+    """A set_fact that reports changed to notify a handler changed nothing on the host."""
+    found = _drift.changes(action, {}, {'changed': True}, 'Note what changed')
+    assert found == [{'kind': 'task', 'name': 'Note what changed', 'summary': action.rsplit('.', 1)[-1],
+                      'consequence': True}]
+    report = _drift.Report(str(tmp_path), check_mode=True)
+    report.add('h1', found)
+    assert report.as_dict()['drifted_hosts'] == [] and len(report.as_dict()['consequences']['h1']) == 1
+
+
 def test_report_files(tmp_path):
     report = _drift.Report(str(tmp_path), check_mode=True)
     entry = {'kind': 'file', 'name': '/etc/a', 'summary': '-x\n+y', 'task': 'Configure', 'role': 'base', 'action': 'config_files'}
