@@ -89,7 +89,7 @@ def test_distribution_site_proxy_without_base_in_the_play():
     assert result.returncode == 0, result.stdout + result.stderr
     assert found['proxy_http'] == found['proxy_https'] == 'http://proxy.example.org:3128'
     assert found['no_proxy'] == ['.example.org', 'localhost']
-    found = entry('distribution', {'base_proxy_http': 'http://a:3128', 'base_proxy_https': 'http://b:3128',
+    found = entry('distribution', {'base_proxy_http': 'http://a:3128', 'base_proxy_https': 'http://user:pass@b:3128',
                                    'base_proxy_no_proxy_inventory': False})[1]
     expected = ('http://a:3128', 'http://b:3128', ['localhost', '127.0.0.1', '::1'])
     assert (found['proxy_http'], found['proxy_https'], found['no_proxy']) == expected
