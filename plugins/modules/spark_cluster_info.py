@@ -96,9 +96,9 @@ options:
     description:
       - Seconds to keep polling when O(wait_for_workers) or O(wait_for_hosts) is set; the module fails
         when the workers are not there by then.
-      - While waiting, a master that cannot be reached or answers with a server error (C(5xx)) is
-        asked again until the time is up, so the module can run right after the master was started.
-        Other errors fail at once.
+      - While waiting, a master that cannot be reached, answers with a server error (C(5xx)) or C(404), or
+        answers with a page that is not JSON (as a master still starting does) is asked again until the time is
+        up, so the module can run right after the master was started. Other errors fail at once.
       - The master is polled every 2 seconds.
     type: int
     default: 60
@@ -455,8 +455,11 @@ class SparkClusterInfo:
         try:
             data = json.loads(to_text(body, errors='surrogate_or_strict'))
         except (UnicodeError, ValueError) as exc:
-            self.fail('the answer from %s is not JSON (%s), is this the web UI of a Spark standalone master? It '
-                      'begins with: %s' % (self.shown_url, to_native(exc), to_native(body[:200], errors='replace')))
+            # A master that is starting serves its HTML page on /json/ until the JSON handler is attached (seen in
+            # the spark scenario): retried while waiting, like a 404.
+            raise _Unreachable('the answer from %s is not JSON (%s), is this the web UI of a Spark standalone master, '
+                               'and has it finished starting? It begins with: %s'
+                               % (self.shown_url, to_native(exc), to_native(body[:200], errors='replace')))
         if isinstance(data, dict) and 'masterurl' in data and 'status' not in data:
             self.fail('%s is the web UI of a Spark worker (its master is %s); point url at the master web UI '
                       '(port 8080 by default)' % (self.shown_url, data['masterurl']))

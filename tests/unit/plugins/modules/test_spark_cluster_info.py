@@ -355,14 +355,33 @@ def test_not_found_while_waiting_fails_at_the_timeout_saying_why(monkeypatch, cl
     assert len(fake.requests) > 1
 
 
-def test_bad_json_fails_clearly_even_when_waiting(monkeypatch, clock):
+def test_html_while_the_master_starts_is_retried_when_waiting(monkeypatch, clock):
+    # A starting master serves its HTML page on /json/ until the JSON handler is attached.
+    fake = master(monkeypatch, b'<!DOCTYPE html><html data-bs-theme="light"><head>', 'two_workers')
+
+    result = run(wait_for_workers=2)
+
+    assert len(fake.requests) == 2 and result['alive_workers'] == 2
+
+
+def test_not_json_while_waiting_fails_at_the_timeout_saying_why(monkeypatch, clock):
     fake = master(monkeypatch, b'<!DOCTYPE html><html><head><title>Spark Master at spark://m:7077</title>')
 
     result = run_failing(wait_for_workers=2)
 
+    assert result['msg'].startswith('timed out after 60 seconds waiting for 2 ALIVE worker(s) at '
+                                    'http://127.0.0.1:8080/json/: the answer from http://127.0.0.1:8080/json/ is not JSON (')
+    assert 'has it finished starting? It begins with: <!DOCTYPE html><html>' in result['msg']
+    assert len(fake.requests) > 1
+
+
+def test_not_json_fails_at_once_when_not_waiting(monkeypatch):
+    fake = master(monkeypatch, b'<!DOCTYPE html><html><head><title>Spark Master at spark://m:7077</title>')
+
+    result = run_failing()
+
     assert result['msg'].startswith('the answer from http://127.0.0.1:8080/json/ is not JSON (')
-    assert 'It begins with: <!DOCTYPE html><html>' in result['msg']
-    assert len(fake.requests) == 1 and clock.sleeps == []
+    assert len(fake.requests) == 1
 
 
 @pytest.mark.parametrize('body', [b'[]', b'{"status": "ALIVE"}', b'{"workers": []}', b'"ALIVE"', b'\xff\xfe{}'])
