@@ -26,6 +26,13 @@ description:
   - Otherwise the format command is run, never with C(-force), so that C(hdfs) itself aborts instead of
     asking when it finds existing data. Afterwards every directory must contain C(current/VERSION), or the
     module fails with the output of the command.
+  - New directories never start a namespace where the cluster already has one. With O(mode=format) the module
+    refuses when O(cluster_namespaces) names a namespace elsewhere in the cluster (the other NameNode, the
+    JournalNodes, the DataNodes). In either mode it refuses when O(record_path) records that this NameNode held a
+    namespace: its directories were emptied, or O(name_dirs) names new ones. The message says how to recover
+    deliberately, and nothing is changed.
+  - With O(mode=bootstrap_standby), new directories of the second NameNode of a highly available pair are
+    initialised from the active one (C(hdfs namenode -bootstrapStandby -nonInteractive)), which must be running.
   - The command runs as O(user), without a shell and with C(LC_ALL=C).
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
@@ -84,6 +91,37 @@ options:
       - Values are converted to strings.
     type: dict
     default: {}
+  mode:
+    description:
+      - V(format) formats a new namespace (C(hdfs namenode -format)); in a highly available pair, on the first
+        NameNode only, with the JournalNodes running (it formats their journals too).
+      - V(bootstrap_standby) copies the namespace of the active NameNode (C(hdfs namenode -bootstrapStandby)).
+    type: str
+    choices: [format, bootstrap_standby]
+    default: format
+  cluster_namespaces:
+    description:
+      - The namespaces found elsewhere in the cluster, for example by M(mlops.hosts.hdfs_storage_info) on every host.
+      - With O(mode=format), any entry makes the module refuse new directories; with O(mode=bootstrap_standby), an
+        empty list does.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      location:
+        description: Where it was found, such as V(nn2:/var/lib/hadoop/hdfs/name) or V(dn1:/data/1 (DataNode)).
+        type: str
+        required: true
+      cluster_id:
+        description: Its C(clusterID).
+        type: str
+        required: true
+  record_path:
+    description:
+      - A file that records the C(clusterID) of this NameNode, written (root-owned, mode C(0644)) after a format or
+        bootstrap and when found missing next to formatted directories; never removed.
+      - New directories with a record are refused: the record survives the loss of the directories.
+    type: path
 notes:
   - In a highly available pair, format only the first NameNode with this module and initialise the other one
     with C(hdfs namenode -bootstrapStandby). C(hdfs) formats the shared edits directory (JournalNodes) too, and
@@ -132,7 +170,7 @@ EXAMPLES = r"""
 RETURN = r"""
 formatted:
   description:
-    - Whether the NameNode was formatted by this run; in check mode whether it would be.
+    - Whether the NameNode was formatted (or bootstrapped) by this run; in check mode whether it would be.
   returned: always
   type: bool
   sample: false
@@ -227,77 +265,25 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
+from ansible_collections.mlops.hosts.plugins.module_utils._hdfs_storage import parse_java_properties
 
 _VERSION = os.path.join('current', 'VERSION')
 _FORMATTED = 'formatted'
 _EMPTY = 'empty'
 _MISSING = 'missing'
 _UNKNOWN = 'unknown'
-_ESCAPES = {'t': '\t', 'n': '\n', 'r': '\r', 'f': '\f'}
 _ENV_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 _SHOWN_ENTRIES = 5
+_RECOVERY = ('Nothing was changed. To recover deliberately: point the metadata directories back at the old ones, or '
+             'restore them from a backup; in a highly available pair whose other NameNode is active, initialise this '
+             'one from it with "hdfs namenode -bootstrapStandby" run as %(user)s, then run again; to start over with an '
+             'empty file system, first remove the old namespace from every place named here.')
 _TAIL = 4000
 
 
 def _tail(text):
     text = text or ''
     return text if len(text) <= _TAIL else '...' + text[-_TAIL:]
-
-
-def parse_java_properties(text):
-    """The key/value pairs of a file in java.util.Properties format, such as a Hadoop storage VERSION file."""
-    result = {}
-    logical = []
-    for line in text.splitlines():
-        if not logical:
-            line = line.lstrip(' \t\f')
-            if not line or line[0] in '#!':
-                continue
-        else:
-            line = line.lstrip(' \t\f')
-        # An odd number of trailing backslashes continues the line.
-        trailing = len(line) - len(line.rstrip('\\'))
-        if trailing % 2:
-            logical.append(line[:-1])
-            continue
-        logical.append(line)
-        key, value = _split_property(''.join(logical))
-        result[key] = value
-        logical = []
-    if logical:
-        key, value = _split_property(''.join(logical))
-        result[key] = value
-    return result
-
-
-def _split_property(line):
-    """Key and value of one logical line: the key ends at the first unescaped "=", ":" or white space."""
-    index = 0
-    while index < len(line) and line[index] not in '=: \t\f':
-        index += 2 if line[index] == '\\' else 1
-    rest = line[index:].lstrip(' \t\f')
-    if rest[:1] in ('=', ':'):
-        rest = rest[1:].lstrip(' \t\f')
-    return _unescape(line[:index]), _unescape(rest)
-
-
-def _unescape(text):
-    out = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char != '\\' or index + 1 >= len(text):
-            out.append(char)
-            index += 1
-            continue
-        nxt = text[index + 1]
-        if nxt == 'u' and re.match(r'[0-9a-fA-F]{4}', text[index + 2:index + 6]):
-            out.append(chr(int(text[index + 2:index + 6], 16)))
-            index += 6
-            continue
-        out.append(_ESCAPES.get(nxt, nxt))
-        index += 2
-    return ''.join(out)
 
 
 class _NameDir:
@@ -326,6 +312,8 @@ class NamenodeFormat:
         self.user = params['user']
         self.environment = {}
         self.dirs = []
+        self.mode = params['mode']
+        self.record_path = params['record_path']
 
     # ----------------------------------------------------------------- entry point
 
@@ -343,10 +331,57 @@ class NamenodeFormat:
                       'HDFS NameNode that this module can recognise. Empty the directories or list the right ones '
                       'in name_dirs' % ('; '.join(self._describe_unknown(d) for d in unknown), _VERSION),
                       **self._result(False, 'unknown content'))
+        self._refuse_over_existing_namespace()
         if self.module.check_mode:
-            return self._result(True, 'would format the new metadata directories %s' % self._paths(self.dirs),
+            return self._result(True, 'would %s the new metadata directories %s' % (self._verb(), self._paths(self.dirs)),
                                 changed=True)
         return self._format()
+
+    def _verb(self):
+        return 'format' if self.mode == 'format' else 'initialise from the active NameNode'
+
+    def _refuse_over_existing_namespace(self):
+        """Fails when new directories would start a namespace where the cluster already has one."""
+        recorded = self._recorded_cluster_id()
+        elsewhere = self.module.params['cluster_namespaces']
+        problem = None
+        if recorded:
+            problem = ('this NameNode held the namespace of clusterID %s (recorded in %s), but none of its metadata '
+                       'directories (%s) holds it: they were emptied, or name_dirs names new ones'
+                       % (recorded, self.record_path, self._paths(self.dirs)))
+        elif self.mode == 'format' and elsewhere:
+            problem = ('the cluster already has a namespace: %s. A new one would be empty, and the DataNodes would '
+                       'refuse it (Incompatible clusterIDs)'
+                       % ', '.join('clusterID %s at %s' % (item['cluster_id'], item['location']) for item in elsewhere))
+        elif self.mode == 'bootstrap_standby' and not elsewhere:
+            problem = 'no other NameNode of the cluster holds a namespace to copy'
+        if problem:
+            self.fail('refusing to %s the NameNode: %s. %s' % (self._verb(), problem, _RECOVERY % dict(user=self.user or 'hdfs')),
+                      **self._result(False, 'refused: %s' % problem))
+
+    def _recorded_cluster_id(self):
+        if not self.record_path or not os.path.exists(self.record_path):
+            return None
+        try:
+            with open(self.record_path, 'rb') as handle:
+                return to_text(handle.read()).strip() or None
+        except OSError as exc:
+            self.fail('cannot read %s: %s' % (self.record_path, to_native(exc)))
+
+    def _record(self, cluster_id):
+        """Writes cluster_id to record_path (owned by root, mode 0644) unless it holds it; whether it wrote."""
+        if not self.record_path or not cluster_id or self._recorded_cluster_id() == cluster_id:
+            return False
+        if not self.module.check_mode:
+            directory = os.path.dirname(self.record_path)
+            if not os.path.isdir(directory):
+                os.makedirs(directory, 0o755)
+            temp = self.record_path + '.tmp'
+            with open(temp, 'w') as handle:
+                handle.write(cluster_id + '\n')
+            os.chmod(temp, 0o644)
+            os.rename(temp, self.record_path)
+        return True
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
@@ -458,6 +493,13 @@ class NamenodeFormat:
         others = [d for d in self.dirs if d.state != _FORMATTED]
         if others:
             reason += '; not formatted: %s, which the NameNode fills when it starts' % self._paths(others)
+        recorded = self._recorded_cluster_id()
+        if recorded and version.get('clusterID') and recorded != version.get('clusterID'):
+            self.module.warn('%s records clusterID %s, but the metadata directories hold %s; the record is left alone'
+                             % (self.record_path, recorded, version.get('clusterID')))
+        elif not recorded and self._record(version.get('clusterID')):
+            return self._result(False, 'recorded clusterID %s in %s' % (version.get('clusterID'), self.record_path),
+                                version=version, changed=True)
         return self._result(False, reason, version=version)
 
     def _result(self, formatted, reason, version=None, changed=False, **kwargs):
@@ -498,7 +540,9 @@ class NamenodeFormat:
                       % (' '.join(argv), _VERSION, self._paths(missing)),
                       **self._result(False, 'the format command did not create %s' % _VERSION, changed=True, **output))
         version = self._read_version(self.dirs[0])
-        return self._result(True, 'formatted the new metadata directories %s' % self._paths(self.dirs),
+        self._record(version.get('clusterID'))
+        done = 'formatted' if self.mode == 'format' else 'initialised from the active NameNode'
+        return self._result(True, '%s the new metadata directories %s' % (done, self._paths(self.dirs)),
                             version=version, changed=True, **output)
 
     def _command(self):
@@ -512,9 +556,12 @@ class NamenodeFormat:
                 self.fail('%r was not found in the PATH of the target; set hdfs_command to the full path of hdfs, '
                           'such as /opt/hadoop/bin/hdfs' % hdfs)
             hdfs = found
-        argv = [hdfs, 'namenode', '-format']
-        if self.cluster_id is not None:
-            argv += ['-clusterid', self.cluster_id]
+        if self.mode == 'bootstrap_standby':
+            argv = [hdfs, 'namenode', '-bootstrapStandby']
+        else:
+            argv = [hdfs, 'namenode', '-format']
+            if self.cluster_id is not None:
+                argv += ['-clusterid', self.cluster_id]
         argv.append('-nonInteractive')  # never -force: hdfs aborts instead of asking when it finds data
         if not self.user or self._runs_as(self.user):
             return argv
@@ -547,6 +594,12 @@ def main():
             hadoop_conf_dir=dict(type='path'),
             user=dict(type='str', default='hdfs'),
             environment=dict(type='dict', default={}),
+            mode=dict(type='str', choices=['format', 'bootstrap_standby'], default='format'),
+            cluster_namespaces=dict(type='list', elements='dict', default=[], options=dict(
+                location=dict(type='str', required=True),
+                cluster_id=dict(type='str', required=True),
+            )),
+            record_path=dict(type='path'),
         ),
         supports_check_mode=True,
     )

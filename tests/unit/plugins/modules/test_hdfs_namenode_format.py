@@ -10,6 +10,7 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.mlops.hosts.plugins.module_utils import _hdfs_storage
 from ansible_collections.mlops.hosts.plugins.modules import hdfs_namenode_format
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import IS_ROOT, USER, FakeCommands, run_module, tree
 
@@ -224,7 +225,7 @@ def test_version_file_is_parsed(host, tmp_path):
     ('empty=\n', {'empty': ''}),
 ])
 def test_java_properties_format(text, expected):
-    assert hdfs_namenode_format.parse_java_properties(text) == expected
+    assert _hdfs_storage.parse_java_properties(text) == expected
 
 
 def test_one_formatted_dir_among_several_prevents_the_format(host, tmp_path, warnings):
@@ -421,3 +422,94 @@ def test_bad_input(host, tmp_path, kwargs, expected):
     assert expected in result['msg']
     assert host.commands == []
     assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------- the cluster's namespace elsewhere, the record, bootstrap
+
+ELSEWHERE = [{'location': 'nn2:/var/lib/hadoop/hdfs/name', 'cluster_id': 'CID-old'},
+             {'location': 'dn1:/var/lib/hadoop/hdfs/data (DataNode)', 'cluster_id': 'CID-old'}]
+
+
+def test_refuses_to_format_new_dirs_when_the_cluster_has_a_namespace_elsewhere(host, tmp_path):
+    empty = tmp_path / 'name'
+    empty.mkdir()
+
+    result = run_failing(host, [empty], cluster_namespaces=ELSEWHERE)
+
+    assert host.commands == []
+    assert 'refusing to format the NameNode' in result['msg']
+    assert 'clusterID CID-old at nn2:/var/lib/hadoop/hdfs/name' in result['msg']
+    assert 'Incompatible clusterIDs' in result['msg']
+    assert '-bootstrapStandby' in result['msg']
+    assert os.listdir(str(empty)) == []
+
+
+def test_refuses_new_dirs_of_a_namenode_whose_record_survives(host, tmp_path):
+    empty = tmp_path / 'name'
+    empty.mkdir()
+    record = tmp_path / 'cluster-id'
+    record.write_text('CID-old\n')
+
+    for mode in ('format', 'bootstrap_standby'):
+        result = run_failing(host, [empty], record_path=str(record), mode=mode,
+                             cluster_namespaces=ELSEWHERE if mode == 'bootstrap_standby' else [])
+        assert 'held the namespace of clusterID CID-old (recorded in %s)' % record in result['msg']
+        assert 'Nothing was changed' in result['msg']
+    assert host.commands == []
+
+
+def test_bootstraps_a_new_standby_and_records_its_cluster_id(host, tmp_path):
+    empty = tmp_path / 'name'
+    empty.mkdir()
+    record = tmp_path / 'rec' / 'cluster-id'
+
+    result = run(host, [empty], mode='bootstrap_standby', cluster_namespaces=ELSEWHERE, record_path=str(record))
+
+    assert host.commands == [[HDFS, 'namenode', '-bootstrapStandby', '-nonInteractive']]
+    assert result['changed'] is True
+    assert record.read_text() == 'CID-generated\n'
+
+
+def test_bootstrap_needs_a_namespace_elsewhere(host, tmp_path):
+    result = run_failing(host, [tmp_path / 'name'], mode='bootstrap_standby')
+
+    assert 'no other NameNode of the cluster holds a namespace' in result['msg']
+    assert host.commands == []
+
+
+def test_check_mode_reports_a_bootstrap_without_running_it(host, tmp_path):
+    result = run(host, [tmp_path / 'name'], check=True, mode='bootstrap_standby', cluster_namespaces=ELSEWHERE)
+
+    assert result['changed'] is True
+    assert 'would initialise from the active NameNode' in result['reason']
+    assert host.commands == []
+
+
+def test_records_the_cluster_id_of_formatted_dirs_once(host, tmp_path):
+    name = tmp_path / 'name'
+    write_version(name)
+    record = tmp_path / 'cluster-id'
+
+    checked = run(host, [name], record_path=str(record), check=True)
+    assert checked['changed'] is True
+    assert not record.exists()
+    first = run(host, [name], record_path=str(record))
+    again = run(host, [name], record_path=str(record))
+
+    assert first['changed'] is True and first['formatted'] is False
+    assert record.read_text() == 'CID-9a0ea6b0-6f0d-4a48-a8d6-1bb6d9fe8e52\n'
+    assert again['changed'] is False
+    assert host.commands == []
+
+
+def test_a_record_that_differs_from_formatted_dirs_is_left_alone_with_a_warning(host, tmp_path, warnings):
+    name = tmp_path / 'name'
+    write_version(name)
+    record = tmp_path / 'cluster-id'
+    record.write_text('CID-other\n')
+
+    result = run(host, [name], record_path=str(record))
+
+    assert result['changed'] is False
+    assert record.read_text() == 'CID-other\n'
+    assert any('records clusterID CID-other' in w for w in warnings)
