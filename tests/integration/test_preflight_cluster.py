@@ -132,11 +132,15 @@ def test_hadoop_reports_every_problem_of_its_settings():
 def test_hadoop_refuses_daemons_out_of_place(tmp_path):
     crowded = _inventory(tmp_path, """\
         [hdfs_namenodes]
-        nn1
-        nn2
+        nn1 hadoop_namenode_id=a
+        nn2 hadoop_namenode_id=a
+        nn3 hadoop_namenode_id=3x
         [hdfs_secondarynamenodes]
         snn1
         snn2
+        [hdfs_journalnodes]
+        jn1
+        jn2
         [hdfs_datanodes]
         localhost
         dn_1
@@ -146,13 +150,31 @@ def test_hadoop_refuses_daemons_out_of_place(tmp_path):
         [yarn_nodemanagers]
         localhost
         """)
-    assert_refused('hadoop', {'hadoop_checksum': SHA512}, [
-        "hadoop_namenode_group: group 'hdfs_namenodes' has 2 hosts (nn1, nn2), more than 1",
+    assert_refused('hadoop', {'hadoop_checksum': SHA512, 'hadoop_nameservice': 'my_ns', 'hadoop_yarn_cluster_id': '1',
+                              'hadoop_zookeeper_hosts': ['zk1'], 'hadoop_nodemanager_memory_mb': -1}, [
         "hadoop_secondarynamenode_group: group 'hdfs_secondarynamenodes' has 2 hosts (snn1, snn2), more than 1",
-        "hadoop_resourcemanager_group: group 'yarn_resourcemanagers' has 2 hosts (rm1, rm_2), more than 1",
+        'hadoop_secondarynamenode_group: ["snn1", "snn2"] is not empty (group hdfs_secondarynamenodes): the standby '
+        'NameNode of a highly available pair makes the checkpoints',
+        'hadoop_journalnode_group: ["jn1", "jn2"] is not an odd number of hosts, at least 3',
+        "hadoop_zookeeper_hosts[0]: 'zk1' is not host:port of a ZooKeeper server",
+        "hadoop_nameservice: 'my_ns' is not a name of letters, digits and '-'",
+        "hadoop_namenode_id['nn3']: '3x' is not an ID of letters, digits and '-', starting with a letter",
+        'is not different on every NameNode',
+        "hadoop_yarn_cluster_id: '1' is not a name of letters",
+        'hadoop_nodemanager_memory_mb: -1',
         "hadoop_host['dn_1']: 'dn_1' is not a host name of letters, digits, '.' and '-' (Java drops names with '_')",
+        "hadoop_host['rm_2']: 'rm_2' is not a host name",
         "hadoop_namenode_http_address: '127.0.0.1:9870' is not an address the Secondary NameNode (snn1) can reach"],
         crowded)
+    six = _inventory(tmp_path, """\
+        [hdfs_namenodes]
+        nn[1:6]
+        [hdfs_datanodes]
+        localhost
+        """)
+    assert_refused('hadoop', {'hadoop_checksum': SHA512}, [
+        "hadoop_namenode_group: group 'hdfs_namenodes' has 6 hosts (nn1, nn2, nn3, nn4, nn5, nn6), more than 5",
+        "hadoop_zookeeper_hosts: [] has 0 items, fewer than 1 (automatic failover needs ZooKeeper"], six)
     headless = _inventory(tmp_path, """\
         [hdfs_datanodes]
         localhost
