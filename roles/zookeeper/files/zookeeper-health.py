@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Wait until a ZooKeeper server answers ruok with imok and srvr with a serving mode; print the mode.
 
 Usage: zookeeper-health.py ADDRESS PORT TIMEOUT. Exits 1 with the last answer or error after TIMEOUT seconds.
