@@ -29,7 +29,7 @@ description:
   - New directories never start a namespace where the cluster already has one. With O(mode=format) the module
     refuses when O(cluster_namespaces) names a namespace elsewhere in the cluster (the other NameNode, the
     JournalNodes, the DataNodes). In either mode it refuses when O(record_path) records that this NameNode held a
-    namespace: its directories were emptied, or O(name_dirs) names new ones. The message says how to recover
+    namespace (its directories were emptied, or O(name_dirs) names new ones). The message says how to recover
     deliberately, and nothing is changed.
   - With O(mode=bootstrap_standby), new directories of the second NameNode of a highly available pair are
     initialised from the active one (C(hdfs namenode -bootstrapStandby -nonInteractive)), which must be running.
@@ -120,7 +120,7 @@ options:
     description:
       - A file that records the C(clusterID) of this NameNode, written (root-owned, mode C(0644)) after a format or
         bootstrap and when found missing next to formatted directories; never removed.
-      - New directories with a record are refused: the record survives the loss of the directories.
+      - New directories with a record are refused, since the record survives the loss of the directories.
     type: path
 notes:
   - In a highly available pair, format only the first NameNode with this module and initialise the other one

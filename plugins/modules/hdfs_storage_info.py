@@ -21,7 +21,6 @@ description:
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
 attributes:
   check_mode:
     support: full
