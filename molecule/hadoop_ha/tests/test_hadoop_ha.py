@@ -115,13 +115,16 @@ def test_every_one_time_step_refuses_on_existing_data(host):
 
 
 def test_new_empty_name_dirs_are_refused_before_any_file_changes(host):
-    site = {name: other(host, name).file('/etc/hadoop/hdfs-site.xml').content_string for name in NAMENODES}
+    site = {name: other(host, name).file('/etc/hadoop/hdfs-site.xml').content_string for name in NAMENODES + ['ha3']}
     run = run_playbook(scenario_playbook(), extra_vars={'hadoop_namenode_name_dirs': ['/var/lib/hadoop/hdfs/name-new']})
     assert run.rc != 0
     failures = ' '.join(msg for host_failures in run.failed.values() for _, msg in host_failures)
     assert 'refusing to format the NameNode' in failures or 'refusing to initialise' in failures, failures
     assert 'CID-molecule-ha' in failures and 'recover deliberately' in failures, failures
-    assert sorted(run.failed) == NAMENODES, run.failed
+    assert sorted(run.failed) == NAMENODES + ['ha3'], run.failed
+    assert 'nothing is changed on any host' in ' '.join(msg for _, msg in run.failed['ha3'])
+    assert run.changed == {}, run.changed
+    assert host.file('/etc/hadoop/hdfs-site.xml').content_string == site['ha3']
     for name in NAMENODES:
         node = other(host, name)
         assert node.file('/etc/hadoop/hdfs-site.xml').content_string == site[name]
@@ -139,6 +142,7 @@ def test_a_wiped_standby_is_refused_until_recovered_deliberately(host):
     assert run.rc != 0
     failures = ' '.join(msg for _, msg in run.failed.get(standby, []))
     assert 'held the namespace of clusterID CID-molecule-ha' in failures, run.failed
+    assert run.changed == {}, run.changed
     assert node.check_output(f'ls -A {NAME_DIR}') == ''
     assert checksums(host) == FILES
     # The recovery the message gives: copy the namespace from the active NameNode, then run again.
