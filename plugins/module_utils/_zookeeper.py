@@ -30,7 +30,7 @@ def parse_hosts(hosts, default_port=2181):
     for item in hosts:
         item = item.strip()
         if item.startswith('['):
-            host, _, rest = item[1:].partition(']')
+            host, rest = (item[1:].split(']', 1) + [''])[:2]
             port = rest.lstrip(':') or default_port
         elif item.count(':') == 1:
             host, port = item.split(':')

@@ -49,7 +49,7 @@ class FakeZooKeeper:
     def _serve(self):
         while True:
             try:
-                conn, _ = self.server.accept()
+                conn = self.server.accept()[0]
             except OSError:
                 return
             with conn:
