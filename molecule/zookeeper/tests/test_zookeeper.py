@@ -1,0 +1,150 @@
+"""A three-node ZooKeeper ensemble used through real clients: four-letter words, zkCli, failover, drift.
+
+The tests run in order: the failover test leaves the old leader back as a follower, the drift test restarts one node.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import pytest
+from conftest import run_playbook, scenario_playbook
+
+testinfra_hosts = ['ansible://zk1']
+
+NODES = ['zk1', 'zk2', 'zk3']
+CFG = '/etc/zookeeper/ensemble/zoo.cfg'
+MYID = '/var/lib/zookeeper/data/myid'
+ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh'
+ZNODE = f'/molecule-{uuid.uuid4().hex[:8]}'
+# A four-letter word sent over a plain TCP connection, as monitoring does (nc is not in the image).
+ASK = ('python3 -c "import socket,sys; c=socket.create_connection((sys.argv[1], 2181), 5); c.sendall(sys.argv[2].encode());'
+       ' d=b\'\'.join(iter(lambda: c.recv(4096), b\'\')); print(d.decode())" {address} {word}')
+
+
+@pytest.fixture(scope='module')
+def nodes(host):
+    return {name: host.get_host(f'ansible://{name}', ansible_inventory=host.backend.ansible_inventory) for name in NODES}
+
+
+def address(node) -> str:
+    return node.check_output('hostname -i').split()[0]
+
+
+def ask(node, word: str) -> str:
+    result = node.run(ASK.format(address=address(node), word=word))
+    return result.stdout.strip() if result.rc == 0 else f'error: {result.stderr}'
+
+
+def mode(node) -> str:
+    found = re.search(r'^Mode: (\w+)', ask(node, 'srvr'), re.M)
+    return found.group(1) if found else 'not serving'
+
+
+def modes(nodes, names=NODES) -> dict:
+    return {name: mode(nodes[name]) for name in names}
+
+
+def wait_modes(nodes, names, expected: list[str], timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = modes(nodes, names)
+        if sorted(found.values()) == expected or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
+
+
+def zkcli(node, server: str, *args: str):
+    return node.run(' '.join([ZKCLI, '-server', f'{server}:2181', *args]))
+
+
+def changed(run, name: str) -> list[str]:
+    """The tasks a run changed on a host, without the role's prefix."""
+    return [task.split(' : ', 1)[-1] for task in run.changed_tasks(name)]
+
+
+def test_check_after_converge_reports_no_change():
+    run = run_playbook(scenario_playbook(), check=True)
+    assert run.rc == 0, run.output
+    assert run.changed == {}, run.changed
+
+
+def test_every_node_is_ok_and_one_leads(nodes):
+    for name, node in nodes.items():
+        assert ask(node, 'ruok') == 'imok', name
+    assert sorted(modes(nodes).values()) == ['follower', 'follower', 'leader']
+
+
+def test_runs_as_zookeeper_under_the_roles_unit(nodes):
+    for name, node in nodes.items():
+        assert node.check_output('systemctl show -p User --value zookeeper') == 'zookeeper', name
+        assert node.check_output('systemctl show -p FragmentPath --value zookeeper') == '/etc/systemd/system/zookeeper.service'
+        assert node.file(MYID).content_string.strip() == str(NODES.index(name) + 1)
+
+
+def test_ports_bound_to_the_cluster_address_only(nodes):
+    for name, node in nodes.items():
+        listeners = node.check_output('ss -Hltn').split('\n')
+        local = [line.split()[3] for line in listeners if line.split()[3].rsplit(':', 1)[1] in ('2181', '3888', '8080')]
+        assert f'{address(node)}:2181' in local, (name, local)
+        assert f'{address(node)}:3888' in local, (name, local)
+        assert not [a for a in local if a.rsplit(':', 1)[0] in ('0.0.0.0', '*', '[::]')], (name, local)
+        assert not [a for a in local if a.endswith(':8080')], (name, 'AdminServer listens', local)
+
+
+def test_znode_written_on_one_node_is_read_on_another(nodes):
+    created = zkcli(nodes['zk1'], 'zk1', 'create', ZNODE, 'written-on-zk1')
+    assert created.rc == 0 and f'Created {ZNODE}' in created.stdout + created.stderr, created.stdout + created.stderr
+    read = zkcli(nodes['zk3'], 'zk2', 'get', ZNODE)
+    assert read.rc == 0 and 'written-on-zk1' in read.stdout, read.stdout + read.stderr
+
+
+def test_a_new_leader_is_elected_when_the_leader_stops_and_it_rejoins_as_follower(nodes):
+    leader = next(name for name, found in modes(nodes).items() if found == 'leader')
+    others = [name for name in NODES if name != leader]
+    nodes[leader].run_expect([0], 'systemctl stop zookeeper')
+    try:
+        started = time.monotonic()
+        found = wait_modes(nodes, others, ['follower', 'leader'], 30)
+        assert sorted(found.values()) == ['follower', 'leader'], f'no new leader within 30 s: {found}'
+        print(f'new leader after {time.monotonic() - started:.1f} s: {found}')
+        read = zkcli(nodes[others[0]], others[1], 'get', ZNODE)
+        assert read.rc == 0 and 'written-on-zk1' in read.stdout, read.stdout + read.stderr
+    finally:
+        nodes[leader].run_expect([0], 'systemctl start zookeeper')
+    found = wait_modes(nodes, NODES, ['follower', 'follower', 'leader'], 60)
+    assert found[leader] == 'follower', found
+
+
+def test_a_different_id_on_disk_stops_the_run_and_is_kept(nodes):
+    node = nodes['zk3']
+    node.run_expect([0], f'cp -p {MYID} /root/myid.kept && echo 9 > {MYID}')
+    try:
+        run = run_playbook(scenario_playbook(), '--tags', 'zookeeper_configure', limit='zk3')
+        assert run.rc != 0
+        message = ' '.join(msg for _, msg in run.failed.get('zk3', []))
+        assert f'zk3: {MYID} holds id 9, but the inventory gives it 3' in message, run.output[-3000:]
+        assert node.file(MYID).content_string.strip() == '9'
+    finally:
+        node.run_expect([0], f'cp -p /root/myid.kept {MYID}')
+
+
+def test_a_hand_edit_of_zoo_cfg_is_drift_fixed_by_a_run_that_restarts_the_node(nodes):
+    node = nodes['zk2']
+    pid = node.check_output('systemctl show -p MainPID --value zookeeper')
+    node.run_expect([0], f'sed -i s/^maxClientCnxns=60$/maxClientCnxns=1000/ {CFG}')
+    check = run_playbook(scenario_playbook(), check=True)
+    assert check.rc == 0, check.output[-3000:]
+    assert changed(check, 'zk2') == ['Write the configuration, the unit, the server id and the data directories', 'Run ZooKeeper']
+    assert set(check.changed) == {'zk2'}, check.changed
+    run = run_playbook(scenario_playbook())
+    assert run.rc == 0, run.output[-3000:]
+    assert changed(run, 'zk2') == ['Write the configuration, the unit, the server id and the data directories', 'Run ZooKeeper']
+    assert set(run.changed) == {'zk2'}, run.changed
+    assert node.check_output('systemctl show -p MainPID --value zookeeper') != pid
+    assert 'maxClientCnxns=60' in node.file(CFG).content_string
+    assert sorted(modes(nodes).values()) == ['follower', 'follower', 'leader']
+    after = run_playbook(scenario_playbook(), check=True)
+    assert after.rc == 0 and after.changed == {}, after.changed
