@@ -80,7 +80,7 @@ test-full: test
 lint: venv host-deps
 	yamllint -s .
 	ansible-lint --profile production
-	shellcheck -x lab/*.sh lab/files/lab-apt-proxy tests/*.sh ee/*.sh .ci/run
+	shellcheck -x lab/*.sh lab/files/lab-apt-proxy lab/hadoop-dist/bin/* lab/hadoop-dist/libexec/*.sh tests/*.sh ee/*.sh .ci/run
 
 sanity: venv
 	bash tests/sanity.sh

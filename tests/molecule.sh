@@ -5,6 +5,9 @@
 #   # requires-env: A|B C                    only when (A or B) and C are set in the environment;
 #   # requires-env-reason: why               otherwise it is skipped, saying so and why
 #   # matrix: every-distro                   run on every distribution even in the ci matrix
+#   # lab-dist: NAME                         needs NAME's release: unless NAME_ARCHIVE_URL or _FILE is
+#                                            set (a real Apache tarball), export NAME_ARCHIVE_FILE, _SHA512
+#                                            and _VERSION of the lab's build (lab/NAME-dist.sh, cached)
 # MOLECULE_MATRIX=ci (the default, what `make test` runs) runs every scenario on Debian 12 and the
 # scenarios marked every-distro on every distribution in LAB_DISTROS; MOLECULE_MATRIX=full (`make
 # test-full`) runs every scenario on every distribution in LAB_DISTROS.
@@ -33,6 +36,21 @@ missing_env() {
   if [ -n "$unmet" ]; then echo "$described"; fi
 }
 
+# Exports NAME_ARCHIVE_FILE, _SHA512 and _VERSION from lab/NAME-dist.sh unless NAME_ARCHIVE_URL or
+# NAME_ARCHIVE_FILE names an archive already; fails when the lab's build does.
+lab_dist() {
+  local name=$1 prefix out line
+  prefix=${name^^}_ARCHIVE_
+  local url=${prefix}URL file=${prefix}FILE
+  if [ -n "${!url:-}" ] || [ -n "${!file:-}" ]; then return 0; fi
+  out=$(bash "lab/$name-dist.sh") || return 1
+  while IFS= read -r line; do
+    case $line in
+      "${prefix}"FILE=* | "${prefix}"SHA512=* | "${prefix}"VERSION=*) export "${line?}" ;;
+    esac
+  done <<<"$out"
+}
+
 mkdir -p /var/cache/mlops-lab
 # Every scenario's whole output is kept, and searched at the end for the secrets the scenarios recorded.
 logs=.build/artifacts/molecule
@@ -43,6 +61,12 @@ failed=()
 skipped=()
 for scenario in "${scenarios[@]}"; do
   only=$(sed -n 's/^# distros: //p' "molecule/$scenario/molecule.yml")
+  dist=$(sed -n 's/^# lab-dist: //p' "molecule/$scenario/molecule.yml")
+  if [ -n "$dist" ] && ! lab_dist "$dist"; then
+    echo "=== molecule $scenario: FAILED, the lab's $dist archive could not be built (lab/$dist-dist.sh)"
+    failed+=("$scenario")
+    continue
+  fi
   requires=$(sed -n 's/^# requires-env: //p' "molecule/$scenario/molecule.yml")
   if [ -n "$requires" ]; then
     unmet=$(missing_env "$requires")

@@ -1,13 +1,19 @@
-"""HDFS and YARN from a real Hadoop release, proven by storing a file and by the daemons finding each other."""
+"""HDFS and YARN from a real Hadoop release, proven by storing a file, by the daemons finding each other and by a
+MapReduce job on YARN."""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 from conftest import run_playbook, scenario_playbook
 
 BIN = '/opt/mlops/hadoop/current/bin'
+EXAMPLES = '/opt/mlops/hadoop/current/share/hadoop/mapreduce/hadoop-mapreduce-examples-*.jar'
+STORED = '/molecule-roundtrip.bin'
 UNITS = ['hadoop-hdfs-namenode', 'hadoop-hdfs-secondarynamenode', 'hadoop-hdfs-datanode',
          'hadoop-yarn-resourcemanager', 'hadoop-yarn-nodemanager']
 VERSION = '/var/lib/hadoop/hdfs/name/current/VERSION'
@@ -64,10 +70,15 @@ def test_datanode_registered(hdfs):
 
 
 def test_file_round_trip(hdfs):
-    text = 'stored in HDFS by molecule'
-    put = as_user(hdfs, 'hdfs', f"sh -c 'echo {text} | {BIN}/hdfs dfs -put -f - /tmp-molecule-roundtrip.txt'")
+    """Three MB of random bytes in 1 MB blocks come back from the DataNode with the same SHA-256."""
+    local = hdfs.check_output('f=$(mktemp) && head -c 3000000 /dev/urandom >"$f" && chmod 644 "$f" && echo "$f"')
+    put = as_user(hdfs, 'hdfs', f'{BIN}/hdfs dfs -D dfs.blocksize=1048576 -put -f {local} {STORED}')
     assert put.rc == 0, put.stderr
-    assert as_user(hdfs, 'hdfs', f'{BIN}/hdfs dfs -cat /tmp-molecule-roundtrip.txt').stdout.strip() == text
+    sent = hdfs.check_output(f'sha256sum < {local}')
+    hdfs.run(f'rm -f {local}')
+    assert as_user(hdfs, 'hdfs', f"sh -c '{BIN}/hdfs dfs -cat {STORED} | sha256sum'").stdout.strip() == sent
+    blocks = as_user(hdfs, 'hdfs', f'{BIN}/hdfs fsck {STORED} -files -blocks').stdout
+    assert ' 3 block(s):' in blocks and 'HEALTHY' in blocks, blocks
 
 
 def test_permissions_are_enforced(hdfs):
@@ -78,6 +89,24 @@ def test_permissions_are_enforced(hdfs):
 
 def test_yarn_nodemanager_registered(host):
     until(host, 'yarn', f'{BIN}/yarn node -list', lambda out: 'Total Nodes:1' in out and 'RUNNING' in out)
+
+
+def test_mapreduce_word_count_on_yarn(hdfs):
+    """A user other than the superuser counts words in HDFS with a MapReduce job: the ApplicationMaster and tasks run in
+    YARN containers on the NodeManager, the reducer fetches the maps' output through the shuffle service."""
+    setup = (f'{BIN}/hdfs dfs -mkdir -p /tmp /user/yarn && {BIN}/hdfs dfs -chmod 1777 /tmp'
+             f' && {BIN}/hdfs dfs -chown yarn /user/yarn')
+    assert as_user(hdfs, 'hdfs', f"sh -c '{setup}'").rc == 0
+    words = 'molecule yarn hdfs yarn molecule yarn'
+    put = as_user(hdfs, 'yarn', f"sh -c 'echo {words} | {BIN}/hdfs dfs -put -f - words.txt && {BIN}/hdfs dfs -rm -r -f -skipTrash counts'")
+    assert put.rc == 0, put.stderr
+    job = as_user(hdfs, 'yarn', f'timeout 600 {BIN}/yarn jar {EXAMPLES} wordcount words.txt counts')
+    assert job.rc == 0, f'{job.stdout}\n{job.stderr[-6000:]}'
+    assert 'completed successfully' in job.stderr
+    counts = as_user(hdfs, 'yarn', f'{BIN}/hdfs dfs -cat counts/part-r-00000').stdout
+    assert dict(line.split('\t') for line in counts.splitlines()) == {'hdfs': '1', 'molecule': '2', 'yarn': '3'}
+    finished = as_user(hdfs, 'yarn', f'{BIN}/yarn application -list -appStates FINISHED').stdout
+    assert any('word count' in line and 'SUCCEEDED' in line for line in finished.splitlines()), finished
 
 
 def _listening(host):
@@ -109,8 +138,8 @@ def test_converge_again_neither_formats_nor_restarts(hdfs, hostname):
 
 def test_yarn_setting_restarts_yarn_only(hdfs, hostname):
     started = started_at(hdfs)
-    extra = {'yarn.nodemanager.resource.memory-mb': 2048, 'yarn.scheduler.maximum-allocation-mb': 2048,
-             'yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage': 99,
+    scenario = yaml.safe_load(Path(os.environ['MOLECULE_SCENARIO_DIRECTORY'], 'molecule.yml').read_text())
+    extra = {**scenario['provisioner']['inventory']['group_vars']['all']['hadoop_yarn_site_extra'],
              'yarn.nodemanager.delete.debug-delay-sec': 60}   # the scenario's settings and one more
     run = run_playbook(scenario_playbook(), limit=hostname, extra_vars={'hadoop_yarn_site_extra': extra})
     assert run.rc == 0, run.output
@@ -118,5 +147,5 @@ def test_yarn_setting_restarts_yarn_only(hdfs, hostname):
     for unit in UNITS:
         assert (after[unit] != started[unit]) == ('-yarn-' in unit), unit
     until(hdfs, 'yarn', f'{BIN}/yarn node -list', lambda out: 'Total Nodes:1' in out and 'RUNNING' in out)
-    assert as_user(hdfs, 'hdfs', f'{BIN}/hdfs dfs -cat /tmp-molecule-roundtrip.txt').rc == 0
+    assert as_user(hdfs, 'hdfs', f'{BIN}/hdfs dfs -test -e {STORED}').rc == 0
     assert run_playbook(scenario_playbook(), limit=hostname).rc == 0   # back to the scenario's settings
