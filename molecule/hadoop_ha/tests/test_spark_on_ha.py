@@ -26,7 +26,7 @@ from pyspark.sql import SparkSession, functions as F
 spark = SparkSession.builder.appName("mlops-yarn-parquet").getOrCreate()
 spark.range(0, %d, 1, 4).withColumn("square", F.col("id") * F.col("id")).write.mode("overwrite").parquet(sys.argv[1])
 row = spark.read.parquet(sys.argv[1]).agg(F.count("*").alias("n"), F.sum("square").alias("s")).first()
-print("MLOPS rows=%%d sum=%%d app=%%s master=%%s" % (row["n"], row["s"], spark.sparkContext.applicationId,
+print("MLOPS rows=%%d sum=%%d app=%%s master=%%s" %% (row["n"], row["s"], spark.sparkContext.applicationId,
                                                   spark.sparkContext.master))
 spark.stop()
 ''' % ROWS
