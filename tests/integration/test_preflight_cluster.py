@@ -213,3 +213,31 @@ def refusal_text(role: str, extra_vars: dict) -> str:
     result = preflight(extra_vars, role)
     assert result.returncode != 0
     return result.stdout + result.stderr
+
+
+def test_spark_on_yarn_and_standby_masters_are_checked(tmp_path):
+    inventory = _inventory(tmp_path, """\
+        [spark_masters]
+        m1
+        m2
+        [spark_clients]
+        localhost
+        [yarn_nodemanagers]
+        localhost
+        nm1
+        m2
+        """)
+    yarn = {'spark_hadoop_conf_dir': '/etc/hadoop'}
+    assert_refused('spark', yarn, [
+        "spark_zookeeper_hosts: [] has 0 items, fewer than 1 (spark_masters has 2 masters, which need ZooKeeper to elect one)",
+        "spark_yarn_nodemanagers_group: [\"nm1\"] is not empty: these hosts of yarn_nodemanagers are no hosts of this role"],
+        inventory)
+    assert_refused('spark', dict(yarn, spark_hadoop_conf_dir='etc/hadoop', spark_yarn_jars='/opt/spark/jars/*',
+                                 spark_yarn_archive='spark-libs.jar', spark_zookeeper_hosts=['zk1:2181']), [
+        "spark_hadoop_conf_dir: 'etc/hadoop' is not an absolute path",
+        "spark_yarn_archive: 'spark-libs.jar' is not a URL without spaces",
+        "spark_yarn_jars: '/opt/spark/jars/*' is not URLs (local:, hdfs:, ...) separated by commas"], inventory)
+    # An archive on HDFS, or no spark.yarn.jars at all, needs no Spark on the NodeManagers.
+    for extra in ({'spark_yarn_archive': 'hdfs:///apps/spark/spark-libs.jar'}, {'spark_yarn_jars': ''}):
+        result = preflight(dict(yarn, spark_zookeeper_hosts=['zk1:2181'], **extra), 'spark', inventory)
+        assert result.returncode == 0, result.stdout + result.stderr
