@@ -16,7 +16,6 @@ EXAMPLES = '/opt/mlops/hadoop/current/share/hadoop/mapreduce/hadoop-mapreduce-ex
 STORED = '/molecule-roundtrip.bin'
 UNITS = ['hadoop-hdfs-namenode', 'hadoop-hdfs-secondarynamenode', 'hadoop-hdfs-datanode',
          'hadoop-yarn-resourcemanager', 'hadoop-yarn-nodemanager']
-VERSION = '/var/lib/hadoop/hdfs/name/current/VERSION'
 
 
 def as_user(host, user, command):
@@ -36,10 +35,6 @@ def until(host, user, command, expect, timeout=180):
 
 def started_at(host):
     return {unit: host.check_output(f'systemctl show -p ActiveEnterTimestampMonotonic --value {unit}') for unit in UNITS}
-
-
-def cluster_id(host):
-    return [line for line in host.file(VERSION).content_string.splitlines() if line.startswith('clusterID=')]
 
 
 @pytest.fixture(scope='module')
@@ -125,15 +120,6 @@ def test_web_uis_listen_on_loopback_only(hdfs):
         assert f'127.0.0.1:{port}' in listening, listening
         assert f'0.0.0.0:{port}' not in listening
     assert any(address.endswith(':8020') and not address.startswith('127.') for address in listening), listening
-
-
-def test_converge_again_neither_formats_nor_restarts(hdfs, hostname):
-    before, started = cluster_id(hdfs), started_at(hdfs)
-    run = run_playbook(scenario_playbook(), limit=hostname)
-    assert run.rc == 0, run.output
-    assert run.changed_tasks(hostname) == []
-    assert cluster_id(hdfs) == before == ['clusterID=CID-molecule-hadoop']
-    assert started_at(hdfs) == started
 
 
 def test_yarn_setting_restarts_yarn_only(hdfs, hostname):

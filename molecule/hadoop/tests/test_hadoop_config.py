@@ -1,21 +1,19 @@
-"""The hadoop role's configuration, accounts, units and format guard, against a fake release.
-
-bin/hdfs of the fake release is a test double (molecule/hadoop_config/files/hdfs-test-double) that only
-implements `hdfs namenode -format`; the daemons are configured with hadoop_service_state=stopped and never run.
-The scenario hadoop runs the real daemons.
-"""
+"""What the hadoop role writes on a host whose daemons run: site files, units, accounts, directories, secrets,
+the site's proxy, the format guard, check mode, drift and preflight refusals."""
 
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import run_playbook, scenario_playbook
+from conftest import observed_state_tests, run_playbook, scenario_playbook
 
 CONF = '/etc/hadoop'
 HOME = '/opt/mlops/hadoop/current'
-DOUBLE_LOG = '/tmp/hdfs-test-double.log'
+VERSION = '/var/lib/hadoop/hdfs/name/current/VERSION'
+RESTART_TASKS = {'Restart the daemon', 'Wait for its port', 'Wait until the cluster sees it healthy'}
 CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'ansible.builtin.fail', 'ansible.builtin.set_fact', 'ansible.builtin.debug',
                       'ansible.builtin.include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_vars',
                       'ansible.builtin.group_by', 'ansible.builtin.validate_argument_spec', 'ansible.builtin.meta',
@@ -26,6 +24,8 @@ UNITS = {'hadoop-hdfs-namenode': ('hdfs', 'hdfs namenode'),
          'hadoop-hdfs-datanode': ('hdfs', 'hdfs datanode'),
          'hadoop-yarn-resourcemanager': ('yarn', 'yarn resourcemanager'),
          'hadoop-yarn-nodemanager': ('yarn', 'yarn nodemanager')}
+
+test_services_started_after_their_inputs, test_stage_tag_alone = observed_state_tests('hadoop')
 
 
 def _report(run):
@@ -59,18 +59,18 @@ def site(host, name):
     return {p.findtext('name'): p.findtext('value') for p in root.iter('property')}
 
 
-def formats(host):
-    log = host.file(DOUBLE_LOG)
-    return [line for line in log.content_string.splitlines() if 'args=namenode -format' in line] if log.exists else []
+def namespace(host):
+    """The NameNode's identity: a second format would draw a new namespaceID and block pool."""
+    return [line for line in host.file(VERSION).content_string.splitlines()
+            if line.split('=')[0] in ('clusterID', 'namespaceID', 'blockpoolID')]
 
 
-def test_check_after_converge_reports_no_change(hostname):
-    run = run_playbook(scenario_playbook(), check=True, limit=hostname)
-    assert run.rc == 0, run.output
-    assert run.changed_tasks(hostname) == []
+def started_at(host):
+    return {unit: host.check_output(f'systemctl show -p ActiveEnterTimestampMonotonic --value {unit}') for unit in UNITS}
 
 
-def test_no_change_run_executes_few_modules(hostname):
+def test_no_change_run_executes_few_modules_and_restarts_nothing(host, hostname):
+    before, started = namespace(host), started_at(host)
     run = run_playbook(scenario_playbook(), limit=hostname)
     assert run.rc == 0, run.output
     assert run.changed_tasks(hostname) == []
@@ -79,16 +79,18 @@ def test_no_change_run_executes_few_modules(hostname):
         'Install the OpenJDK headless package and the Java trust store of the system CAs',
         'Look at the marker of the release in use',
         'Look up the service groups',
+        "Read which namespace this host's HDFS storage holds",
         'Write the directories, hadoop-env.sh, workers, profile, links and units',
         'Write the site files', 'Write the site files', 'Write the site files', 'Write the site files',
-        'Format the NameNode the first time only',
-        'Run the Hadoop daemons of this host',
+        'Read which Hadoop daemons must start, stop or restart',
     ]
+    assert namespace(host) == before and 'clusterID=CID-molecule-hadoop' in before
+    assert started_at(host) == started
 
 
-def test_core_site_points_at_the_namenode(host):
+def test_core_site_points_at_the_namenode(host, hostname):
     core = site(host, 'core-site.xml')
-    assert core['fs.defaultFS'] == 'hdfs://hadoop-config.test:8020'
+    assert core['fs.defaultFS'] == f'hdfs://{hostname}:8020'
     assert core['hadoop.security.authentication'] == 'simple'
     assert core['io.file.buffer.size'] == '131072'
 
@@ -101,19 +103,14 @@ def test_hdfs_site_has_the_directories_and_secure_defaults(host):
     assert hdfs['dfs.replication'] == '1'
     assert hdfs['dfs.permissions.enabled'] == 'true'
     assert hdfs['dfs.webhdfs.enabled'] == 'false'
-    assert hdfs['dfs.namenode.http-address'] == '127.0.0.1:9870'
-    assert hdfs['dfs.datanode.http.address'] == '127.0.0.1:9864'
 
 
-def test_yarn_and_mapred_sites(host):
+def test_yarn_and_mapred_sites(host, hostname):
     yarn = site(host, 'yarn-site.xml')
-    assert yarn['yarn.resourcemanager.hostname'] == 'hadoop-config.test'
-    assert yarn['yarn.resourcemanager.webapp.address'] == '127.0.0.1:8088'
-    assert yarn['yarn.nodemanager.webapp.address'] == '127.0.0.1:8042'
+    assert yarn['yarn.resourcemanager.hostname'] == hostname
     assert yarn['yarn.nodemanager.local-dirs'] == '/var/lib/hadoop/yarn/local'
     assert yarn['yarn.nodemanager.log-dirs'] == '/var/log/hadoop/yarn/containers'
     assert yarn['yarn.nodemanager.aux-services'] == 'mapreduce_shuffle'
-    assert yarn['yarn.nodemanager.resource.memory-mb'] == '2048'
     mapred = site(host, 'mapred-site.xml')
     assert mapred['mapreduce.framework.name'] == 'yarn'
     assert mapred['yarn.app.mapreduce.am.env'] == f'HADOOP_MAPRED_HOME={HOME}'
@@ -125,13 +122,14 @@ def test_site_files_are_readable_and_secrets_are_not(host):
         assert (conf.user, conf.group, conf.mode) == ('root', 'root', 0o644)
     core = host.file(f'{CONF}/core-site.xml')   # holds fs.s3a.secret.key, listed in hadoop_secret_properties
     assert (core.user, core.group, core.mode) == ('root', 'hadoop', 0o640)
+    assert host.run(f'runuser -u nobody -- cat {CONF}/core-site.xml').rc != 0
 
 
 def test_hadoop_env_points_at_an_installed_java(host):
     env = dict(line[len('export '):].split('=', 1) for line in host.file(f'{CONF}/hadoop-env.sh').content_string.splitlines()
                if line.startswith('export '))
     assert env['HADOOP_HOME'] == HOME and env['HADOOP_CONF_DIR'] == CONF
-    assert env['HADOOP_HEAPSIZE_MAX'] == '1g'
+    assert env['HADOOP_HEAPSIZE_MAX'] == '512m'
     assert host.run(f"{env['JAVA_HOME']}/bin/java -version").rc == 0
 
 
@@ -144,27 +142,29 @@ def test_hadoop_opts_carry_the_site_proxy_without_its_password(host):
                             # The listed hosts, then every inventory host (this one), as the base role's no_proxy.
                             '-Dhttp.nonProxyHosts=localhost|127.*|[::1]|*.lab.invalid|10.*|'
                             + host.backend.get_hostname()]
+    pid = host.check_output('systemctl show -p MainPID --value hadoop-hdfs-namenode')
+    assert '-Dhttp.proxyHost=proxy.lab.invalid' in host.file(f'/proc/{pid}/cmdline').content_string.replace('\0', ' ')
 
 
-def test_conf_links_to_the_release_and_takes_extra_files(host):
-    assert host.file(f'{CONF}/log4j.properties').linked_to == '/opt/mlops/hadoop/hadoop-3.4.2-testdouble/etc/hadoop/log4j.properties'
+def test_conf_links_to_the_release_and_takes_extra_files(host, hostname):
+    version = os.environ.get('HADOOP_ARCHIVE_VERSION') or '3.4.2'
+    assert host.file(f'{CONF}/log4j.properties').linked_to == f'/opt/mlops/hadoop/hadoop-{version}/etc/hadoop/log4j.properties'
     scheduler = host.file(f'{CONF}/capacity-scheduler.xml')
     assert not scheduler.is_symlink and 'yarn.scheduler.capacity.root.queues' in scheduler.content_string
-    assert host.file(f'{CONF}/workers').content_string.splitlines()[-1] == 'hadoop-config.test'
+    assert host.file(f'{CONF}/workers').content_string.splitlines()[-1] == hostname
 
 
 @pytest.mark.parametrize('unit', sorted(UNITS))
 def test_units_run_each_daemon_in_the_foreground_as_its_user(host, unit):
     user, command = UNITS[unit]
     props = dict(line.split('=', 1) for line in host.check_output(
-        f'systemctl show {unit} -p User -p ExecStart -p WorkingDirectory -p ActiveState -p UnitFileState -p Environment'
+        f'systemctl show {unit} -p User -p ExecStart -p WorkingDirectory -p UnitFileState -p Environment'
     ).splitlines())
     assert props['User'] == user
-    assert f'path={HOME}/bin/{command.split()[0]} ' in props['ExecStart']
     assert f'argv[]={HOME}/bin/{command} ' in props['ExecStart']
     assert props['WorkingDirectory'] == f'/var/lib/hadoop/{user}'
     assert f'HADOOP_CONF_DIR={CONF}' in props['Environment']
-    assert props['ActiveState'] == 'inactive' and props['UnitFileState'] == 'disabled'   # hadoop_service_state: stopped
+    assert props['UnitFileState'] == 'enabled'
     exec_start = [line for line in host.file(f'/etc/systemd/system/{unit}.service').content_string.splitlines()
                   if line.startswith('ExecStart=')]
     assert exec_start == [f'ExecStart={HOME}/bin/{command}']
@@ -190,62 +190,48 @@ def test_data_directories_belong_to_their_user_alone(host, path, owner):
     assert data.is_directory and data.user == owner and data.group == owner and data.mode == 0o700
 
 
+def test_datanode_uses_both_data_directories(host):
+    for disk in ('disk1', 'disk2'):
+        assert host.file(f'/srv/hdfs/{disk}/data/current/VERSION').exists, disk
+
+
 def test_nothing_the_role_wrote_is_world_writable(host):
     paths = f'{CONF} /opt/mlops/hadoop /var/lib/hadoop /var/log/hadoop /srv/hdfs /etc/systemd/system/hadoop-*'
     assert host.check_output(f'find {paths} -perm -0002 ! -type l') == ''
     assert host.check_output('find /opt/mlops/hadoop ! -user root') == ''
 
 
-def test_namenode_was_formatted_once_by_hdfs_with_the_cluster_id(host):
-    lines = formats(host)
-    assert len(lines) == 1, lines
-    assert f"uid={host.user('hdfs').uid} " in lines[0]
-    assert '-clusterid CID-molecule-hadoop-config' in lines[0] and '-force' not in lines[0]
-    assert f'HADOOP_CONF_DIR={CONF} ' in lines[0]
-    version = host.file('/var/lib/hadoop/hdfs/name/current/VERSION')
-    assert 'clusterID=CID-molecule-hadoop-config' in version.content_string.splitlines()
-
-
-def test_converge_again_does_not_format_again(host, hostname):
-    run = run_playbook(scenario_playbook(), limit=hostname)
-    assert run.rc == 0, run.output
-    assert 'Format the NameNode the first time only' not in changed(run, hostname)
-    assert len(formats(host)) == 1
-
-
 def test_a_new_cluster_id_does_not_reformat(host, hostname):
+    before = namespace(host)
     run = run_playbook(scenario_playbook(), limit=hostname, extra_vars={'hadoop_cluster_id': 'CID-another'})
     assert run.rc == 0, run.output
-    assert len(formats(host)) == 1
-    assert 'clusterID=CID-molecule-hadoop-config' in host.file('/var/lib/hadoop/hdfs/name/current/VERSION').content_string
+    assert namespace(host) == before
 
 
-def test_check_mode_reports_exactly_a_drifted_site_file(host, hostname):
+def test_check_mode_reports_a_drifted_site_file_and_the_run_restarts_hdfs_only(host, hostname):
+    started = started_at(host)
     host.run(f"sed -i 's|<value>false</value>|<value>true</value>|' {CONF}/hdfs-site.xml")   # webhdfs on
     assert site(host, 'hdfs-site.xml')['dfs.webhdfs.enabled'] == 'true'
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.rc == 0, check.output
-    assert changed(check, hostname) == ['Write the site files']
+    assert changed(check, hostname)[0] == 'Write the site files'
+    assert set(changed(check, hostname)[1:]) <= RESTART_TASKS, changed(check, hostname)
     assert 'dfs.webhdfs.enabled' in check.output
+    assert started_at(host) == started
     run = run_playbook(scenario_playbook(), limit=hostname)
-    assert changed(run, hostname) == ['Write the site files']
+    assert run.rc == 0, run.output
+    assert changed(run, hostname)[0] == 'Write the site files'
     assert site(host, 'hdfs-site.xml')['dfs.webhdfs.enabled'] == 'false'
-
-
-def test_data_is_never_removed(host, hostname):
-    host.run('touch /srv/hdfs/disk1/data/blk_test && chown hdfs: /srv/hdfs/disk1/data/blk_test')
-    run = run_playbook(scenario_playbook(), limit=hostname,
-                       extra_vars={'hadoop_datanode_data_dirs': ['/srv/hdfs/disk2/data']})
-    assert run.rc == 0, run.output
-    assert host.file('/srv/hdfs/disk1/data/blk_test').exists
-    run = run_playbook(scenario_playbook(), limit=hostname)
-    assert run.rc == 0, run.output
+    after = started_at(host)
+    for unit in UNITS:
+        assert (after[unit] != started[unit]) == ('-hdfs-' in unit), unit
 
 
 @pytest.mark.parametrize(('extra_vars', 'message'), [
     ({'hadoop_checksum': ''}, "hadoop_checksum: '' is not a SHA-512 checksum"),
     ({'hadoop_checksum': 'sha256:' + 'a' * 64}, "hadoop_checksum: 'sha256:" + 'a' * 64 + "' is not a SHA-512 checksum"),
-    ({'hadoop_src': '/nonexistent/hadoop.tar.gz'}, "hadoop_src: '/nonexistent/hadoop.tar.gz' is not a file on the controller"),
+    ({'hadoop_src': '/nonexistent/hadoop.tar.gz', 'hadoop_url': ''},
+     "hadoop_src: '/nonexistent/hadoop.tar.gz' is not a file on the controller"),
     ({'hadoop_namenode_name_dirs': ['var/lib/hadoop/name']},
      "hadoop_namenode_name_dirs[0]: 'var/lib/hadoop/name' is not an absolute path without commas"),
     ({'hadoop_datanode_data_dirs': '/srv/hdfs/data'}, "hadoop_datanode_data_dirs: '/srv/hdfs/data' is not a list"),
