@@ -13,7 +13,8 @@ from conftest import observed_state_tests, run_playbook, scenario_playbook
 CONF = '/etc/hadoop'
 HOME = '/opt/mlops/hadoop/current'
 VERSION = '/var/lib/hadoop/hdfs/name/current/VERSION'
-RESTART_TASKS = {'Restart the daemon', 'Wait for its port', 'Wait until the cluster sees it healthy'}
+RESTART_TASKS = {'Read which Hadoop daemons must start, stop or restart', 'Restart the daemon', 'Wait for its port',
+                 'Wait until the cluster sees it healthy'}
 CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'ansible.builtin.fail', 'ansible.builtin.set_fact', 'ansible.builtin.debug',
                       'ansible.builtin.include_role', 'ansible.builtin.include_tasks', 'ansible.builtin.include_vars',
                       'ansible.builtin.group_by', 'ansible.builtin.validate_argument_spec', 'ansible.builtin.meta',
