@@ -11,6 +11,11 @@
 # MOLECULE_MATRIX=ci (the default, what `make test` runs) runs every scenario on Debian 12 and the
 # scenarios marked every-distro on every distribution in LAB_DISTROS; MOLECULE_MATRIX=full (`make
 # test-full`) runs every scenario on every distribution in LAB_DISTROS.
+# MOLECULE_JOBS (default 2) runs that many scenario runs at once, each with its own containers and
+# network; the longest start first, by the times in molecule/durations.tsv (seconds per scenario and
+# distribution on 2 cores; each run writes its own to .build/artifacts/molecule/durations.tsv: copy it
+# over when the order moves). With one job the output streams as it comes; with more each run's output
+# is in its log, and its last 200 lines are printed when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
@@ -57,8 +62,13 @@ logs=.build/artifacts/molecule
 secrets=.build/artifacts/secrets
 mkdir -p "$logs"
 rm -rf "$secrets"
+lanes=${MOLECULE_JOBS:-2}
+durations=molecule/durations.tsv
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 failed=()
 skipped=()
+runs=()
 for scenario in "${scenarios[@]}"; do
   only=$(sed -n 's/^# distros: //p' "molecule/$scenario/molecule.yml")
   dist=$(sed -n 's/^# lab-dist: //p' "molecule/$scenario/molecule.yml")
@@ -87,16 +97,69 @@ for scenario in "${scenarios[@]}"; do
       echo "molecule: skip $scenario on $distro in the ci matrix (MOLECULE_MATRIX=full, make test-full, runs it)"
       continue
     fi
-    echo "=== molecule $scenario on $distro"
-    start=$SECONDS
-    if MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 | tee "$logs/$scenario-$distro.log"; then
-      echo "=== molecule $scenario on $distro: passed in $((SECONDS - start)) s"
-    else
-      echo "=== molecule $scenario on $distro: FAILED after $((SECONDS - start)) s"
-      failed+=("$scenario/$distro")
-    fi
+    runs+=("$scenario $distro")
   done
 done
+
+# The runs, longest first; a run without a recorded time counts as the longest (it may be).
+expected() {
+  awk -v run="$1 $2" '$1 " " $2 == run { print $3; found = 1 } END { if (!found) print 999999 }' "$durations" 2>/dev/null || echo 999999
+}
+for run in "${runs[@]}"; do
+  # shellcheck disable=SC2086 # "scenario distro"
+  echo "$(expected $run) $run"
+done | sort -k1,1nr -k2 | cut -d' ' -f2- >"$work/queue"
+
+# One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done.
+run_one() {
+  local scenario=$1 distro=$2 start=$SECONDS rc=0 log
+  log="$logs/$1-$2.log"
+  echo "=== molecule $scenario on $distro"
+  if [ "$lanes" -eq 1 ]; then
+    MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 | tee "$log" || rc=$?
+  else
+    MOLECULE_DISTRO=$distro molecule test -s "$scenario" >"$log" 2>&1 </dev/null || rc=$?
+  fi
+  if [ "$rc" -eq 0 ]; then
+    echo "=== molecule $scenario on $distro: passed in $((SECONDS - start)) s"
+    echo "$scenario $distro $((SECONDS - start)) passed" >>"$work/done"
+  else
+    if [ "$lanes" -ne 1 ]; then
+      echo "--- the last 200 lines of $log:"
+      tail -n 200 "$log"
+    fi
+    echo "=== molecule $scenario on $distro: FAILED after $((SECONDS - start)) s"
+    echo "$scenario $distro $((SECONDS - start)) failed" >>"$work/done"
+  fi
+}
+
+# A lane takes the next run off the queue until it is empty.
+lane() {
+  local next
+  while :; do
+    # shellcheck disable=SC2016 # expanded by sh
+    next=$(flock "$work/lock" sh -c 'head -n1 "$1"; sed -i 1d "$1"' sh "$work/queue")
+    [ -n "$next" ] || return 0
+    # shellcheck disable=SC2086 # "scenario distro"
+    run_one $next
+  done
+}
+
+overall=$SECONDS
+touch "$work/done"
+for _ in $(seq "$lanes"); do
+  lane &
+done
+wait
+echo "molecule: ${#runs[@]} runs in $lanes lanes took $((SECONDS - overall)) s"
+while read -r scenario distro _ result; do
+  [ "$result" = passed ] || failed+=("$scenario/$distro")
+done <"$work/done"
+# The recorded times, updated with those of the runs that passed.
+touch "$durations"
+awk 'FNR == NR { if ($4 == "passed") new[$1 " " $2] = $3; next }
+     !(($1 " " $2) in new) { print }
+     END { for (run in new) print run, new[run] }' "$work/done" "$durations" | sort >"$logs/durations.tsv"
 if ! python3 tests/no_secrets_in_logs.py "$secrets" "$logs" .build/artifacts/drift; then
   failed+=("no-secrets-in-logs")
 fi
