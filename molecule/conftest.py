@@ -10,6 +10,7 @@ import json
 import os
 import shlex
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,6 +83,21 @@ def record_secret(name: str, value: str) -> None:
 
 def scenario_playbook(name: str = 'converge.yml') -> Path:
     return Path(os.environ['MOLECULE_SCENARIO_DIRECTORY']) / name
+
+
+def lab_host(host, name: str):
+    """The testinfra host of another host of the scenario, by its inventory name."""
+    return host.get_host(f'ansible://{name}', ansible_inventory=host.backend.ansible_inventory)
+
+
+def wait_for(condition, timeout: float, step: float = 2.0):
+    """condition()'s first true value, polled every step seconds; its last value after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
 
 
 @pytest.fixture(scope='module')

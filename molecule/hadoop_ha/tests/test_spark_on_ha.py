@@ -1,5 +1,6 @@
-"""Spark on the highly available Hadoop lab: a job on YARN writing and reading parquet on hdfs://mlops, and the
-standby Spark master taking over through ZooKeeper. Runs after test_hadoop_ha.py, on the cluster it leaves.
+"""Spark on the highly available Hadoop lab: a job on YARN writing and reading parquet on hdfs://mlops, from
+spark-submit and from a notebook on the Jupyter host, and the standby Spark master taking over through ZooKeeper.
+Runs after test_hadoop_ha.py, on the cluster it leaves.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ import re
 import time
 
 import pytest
+from conftest import lab_host, wait_for
+from hubclient import Hub
 from sparkcheck import run_pi, submit
 
 testinfra_hosts = ['ansible://ha3']
 
-USER = 'alice'
+USER, PASSWORD = 'alice', 'alice-password'
 MASTERS = ['ha1', 'ha2']
 WORKER = 'ha3'
 AS_HDFS = 'runuser -u hdfs -- env HADOOP_CONF_DIR=/etc/hadoop /opt/mlops/hadoop/current/bin'
@@ -30,10 +33,19 @@ print("MLOPS rows=%%d sum=%%d app=%%s master=%%s" %% (row["n"], row["s"], spark.
                                                   spark.sparkContext.master))
 spark.stop()
 ''' % ROWS
-
-
-def other(host, name):
-    return host.get_host(f'ansible://{name}', ansible_inventory=host.backend.ansible_inventory)
+# The same in a notebook cell: a session on YARN beside the kernel's own `spark` (the standalone masters).
+CELL = '''
+from pyspark.sql import SparkSession, functions as F
+session = (SparkSession.builder.master("yarn").appName("mlops-notebook-yarn")
+           .config("spark.executor.instances", "2").config("spark.executor.memory", "512m")
+           .config("spark.yarn.am.memory", "384m").getOrCreate())
+path = "hdfs://mlops/user/alice/notebook-parquet"
+session.range(0, 1000, 1, 2).withColumn("square", F.col("id") * F.col("id")).write.mode("overwrite").parquet(path)
+row = session.read.parquet(path).agg(F.count("*").alias("n"), F.sum("square").alias("s")).first()
+print("MLOPS rows=%d sum=%d app=%s master=%s" % (row["n"], row["s"], session.sparkContext.applicationId,
+                                               session.sparkContext.master))
+session.stop()
+'''
 
 
 def master_state(node) -> dict:
@@ -42,18 +54,9 @@ def master_state(node) -> dict:
     return {} if result.get('failed') else result
 
 
-def wait_for(condition, timeout, step=2.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
-
-
 @pytest.fixture(scope='module')
 def masters(host):
-    return {name: other(host, name) for name in MASTERS}
+    return {name: lab_host(host, name) for name in MASTERS}
 
 
 def test_job_on_yarn_writes_and_reads_parquet_on_hdfs_without_uploading_spark(host):
@@ -81,6 +84,24 @@ def test_job_on_yarn_writes_and_reads_parquet_on_hdfs_without_uploading_spark(ho
     finished = host.check_output(f'{AS_HDFS}/yarn application -list -appStates FINISHED 2>/dev/null')
     fields = next((line.split() for line in finished.splitlines() if line.startswith(application)), [])
     assert fields[1:] and {'mlops-yarn-parquet', 'SPARK', USER, 'FINISHED', 'SUCCEEDED'} <= set(fields), finished
+
+
+def test_notebook_on_the_jupyter_host_runs_a_job_on_yarn_against_hdfs(host, tmp_path):
+    host.check_output(f'{AS_HDFS}/hdfs dfs -mkdir -p /user/{USER} && {AS_HDFS}/hdfs dfs -chown {USER} /user/{USER}')
+    hub = Hub.of(host, tmp_path)
+    token = hub.token(USER, PASSWORD)
+    hub.start_server(USER, token)
+    start = time.monotonic()
+    printed = hub.execute(USER, token, CELL, kernel='spark', timeout=600)
+    print(f'notebook cell on YARN (write and read 1000 rows): {time.monotonic() - start:.1f} s')
+    match = re.search(r'MLOPS rows=(\d+) sum=(\d+) app=(application_\S+) master=(\S+)', printed)
+    assert match, printed[-4000:]
+    assert (int(match.group(1)), int(match.group(2)), match.group(4)) == (1000, sum(i * i for i in range(1000)), 'yarn')
+    finished = host.check_output(f'{AS_HDFS}/yarn application -list -appStates FINISHED 2>/dev/null')
+    fields = next((line.split() for line in finished.splitlines() if line.startswith(match.group(3))), [])
+    assert fields[1:] and {'mlops-notebook-yarn', 'SPARK', USER, 'FINISHED', 'SUCCEEDED'} <= set(fields), finished
+    listing = host.check_output(f'{AS_HDFS}/hdfs dfs -ls hdfs://mlops/user/{USER}/notebook-parquet')
+    assert '_SUCCESS' in listing and f' {USER} ' in listing, listing
 
 
 def test_standby_master_takes_over_and_the_old_one_returns_as_standby(host, masters):
