@@ -11,11 +11,12 @@
 # MOLECULE_MATRIX=ci (the default, what `make test` runs) runs every scenario on Debian 12 and the
 # scenarios marked every-distro on every distribution in LAB_DISTROS; MOLECULE_MATRIX=full (`make
 # test-full`) runs every scenario on every distribution in LAB_DISTROS.
-# MOLECULE_JOBS (default 2) runs that many scenario runs at once, each with its own containers and
-# network; the longest start first, by the times in molecule/durations.tsv (seconds per scenario and
-# distribution on 2 cores; each run writes its own to .build/artifacts/molecule/durations.tsv: copy it
-# over when the order moves). With one job the output streams as it comes; with more each run's output
-# is in its log, and its last 200 lines are printed when it fails.
+# MOLECULE_JOBS (default 2) runs that many scenarios at once, each with its own containers and network;
+# the longest start first, by the times in molecule/durations.tsv (seconds per scenario and distribution on
+# 2 cores; each run writes its own to .build/artifacts/molecule/durations.tsv: copy it over when the order
+# moves). A scenario's runs on several distributions share Molecule's state, so they go one after the other
+# in one lane. With one job the output streams as it comes; with more each run's output is in its log, and
+# its last 200 lines are printed when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
@@ -101,13 +102,22 @@ for scenario in "${scenarios[@]}"; do
   done
 done
 
-# The runs, longest first; a run without a recorded time counts as the longest (it may be).
+# The queue: a line per scenario with its distributions, longest first (a run without a recorded time counts as
+# the longest: it may be). A scenario's runs on several distributions share Molecule's state directory (one per
+# scenario), so they run one after the other in one lane.
 expected() {
   awk -v run="$1 $2" '$1 " " $2 == run { print $3; found = 1 } END { if (!found) print 999999 }' "$durations" 2>/dev/null || echo 999999
 }
-for run in "${runs[@]}"; do
-  # shellcheck disable=SC2086 # "scenario distro"
-  echo "$(expected $run) $run"
+for scenario in "${scenarios[@]}"; do
+  total=0 line=''
+  for run in "${runs[@]}"; do
+    if [ "${run%% *}" = "$scenario" ]; then
+      # shellcheck disable=SC2086 # "scenario distro"
+      total=$((total + $(expected $run)))
+      line+=" ${run#* }"
+    fi
+  done
+  if [ -n "$line" ]; then echo "$total $scenario$line"; fi
 done | sort -k1,1nr -k2 | cut -d' ' -f2- >"$work/queue"
 
 # One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done.
@@ -133,15 +143,17 @@ run_one() {
   fi
 }
 
-# A lane takes the next run off the queue until it is empty.
+# A lane takes the next scenario off the queue, runs it on each of its distributions, until the queue is empty.
 lane() {
-  local next
+  local next scenario distro
   while :; do
     # shellcheck disable=SC2016 # expanded by sh
     next=$(flock "$work/lock" sh -c 'head -n1 "$1"; sed -i 1d "$1"' sh "$work/queue")
     [ -n "$next" ] || return 0
-    # shellcheck disable=SC2086 # "scenario distro"
-    run_one $next
+    read -r scenario next <<<"$next"
+    for distro in $next; do
+      run_one "$scenario" "$distro"
+    done
   done
 }
 
