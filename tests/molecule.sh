@@ -167,11 +167,12 @@ echo "molecule: ${#runs[@]} runs in $lanes lanes took $((SECONDS - overall)) s"
 while read -r scenario distro _ result; do
   [ "$result" = passed ] || failed+=("$scenario/$distro")
 done <"$work/done"
-# The recorded times, updated with those of the runs that passed.
-touch "$durations"
-awk 'FNR == NR { if ($4 == "passed") new[$1 " " $2] = $3; next }
+# The recorded times, updated with those of the runs that passed (FILENAME, not FNR == NR: $work/done may be
+# empty).
+awk -v done="$work/done" 'FILENAME == done { if ($4 == "passed") new[$1 " " $2] = $3; next }
      !(($1 " " $2) in new) { print }
-     END { for (run in new) print run, new[run] }' "$work/done" "$durations" | sort >"$logs/durations.tsv"
+     END { for (run in new) print run, new[run] }' "$work/done" "$(test -f "$durations" && echo "$durations" || echo /dev/null)" \
+  | sort >"$logs/durations.tsv"
 if ! python3 tests/no_secrets_in_logs.py "$secrets" "$logs" .build/artifacts/drift; then
   failed+=("no-secrets-in-logs")
 fi
