@@ -6,9 +6,9 @@
 
 """An AnsibleModule that hides the secret parts of one option; private to the modules of this collection.
 
-no_log hides a whole option; modules whose option mixes secret and public values (a list of files of
-which some are secret, a dict of properties of which some are passwords) name the option and a
-function that returns a copy of it with the secret values replaced.
+no_log hides a whole option; modules whose options mix secret and public values (a list of files of
+which some are secret, a dict of properties of which some are passwords) give a function that returns
+copies of those options with the secret values replaced.
 """
 
 from __future__ import annotations
@@ -19,28 +19,29 @@ REDACTED = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 
 
 class RedactingModule(AnsibleModule):
-    """AnsibleModule that keeps secret values of the option `redacted_option` out of results and the target's log.
+    """AnsibleModule that keeps the secret values of some options out of results and the target's log.
 
-    `redact(params)` returns the option's value with the secret values replaced by REDACTED.
+    `redact(params)` returns a dict of option name to that option's value with the secret values replaced by
+    REDACTED; the options it leaves out are logged and returned as they are.
     """
 
-    def __init__(self, *args, redacted_option, redact, **kwargs):
-        self._redacted_option = redacted_option
+    def __init__(self, *args, redact, **kwargs):
         self._redact = redact
         super().__init__(*args, **kwargs)
 
     def _log_invocation(self):
         # AnsibleModule logs its arguments while it is constructed, before any module code runs.
-        original = self.params.get(self._redacted_option)
-        self.params[self._redacted_option] = self._redact(self.params)
+        original = dict(self.params)
+        self.params.update(self._redact(self.params))
         try:
             super()._log_invocation()
         finally:
-            self.params[self._redacted_option] = original
+            self.params.clear()
+            self.params.update(original)
 
     def _redacted_invocation(self):
         params = dict(self.params)
-        params[self._redacted_option] = self._redact(params)
+        params.update(self._redact(params))
         return dict(module_args=params)
 
     def exit_json(self, **kwargs):

@@ -696,8 +696,7 @@ class ConfigFiles:
 
 def main():
     module = RedactingModule(
-        redacted_option='files',
-        redact=lambda params: _redact_files(params.get('files')),
+        redact=lambda params: {'files': _redact_files(params.get('files'))},
         argument_spec=dict(
             files=dict(
                 type='list',

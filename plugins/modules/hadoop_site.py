@@ -45,12 +45,50 @@ options:
   path:
     description:
       - Absolute path of the configuration file, for example C(/etc/hadoop/conf/core-site.xml).
+      - Exactly one of O(path) and O(files) is required.
       - A missing file is created, with an XML declaration and an empty C(<configuration>) root before the
         properties are added. Its directory must exist.
       - An empty file (or one that holds only white space) is treated like a file without properties.
       - A symbolic link is followed; the file it points to is edited and the link is kept.
     type: path
-    required: true
+  files:
+    description:
+      - Several configuration files in one module execution, each a dictionary with C(path) (required) and
+        any of O(properties), O(final), O(remove), O(exclusive), O(owner), O(group) and O(mode), which mean
+        what the options of the same name mean for one file; an option an entry leaves out takes the
+        top-level option's value. O(secret_properties) applies to every file.
+      - Every file is read and checked before any is written, so a bad entry or a file that is not a Hadoop
+        configuration file changes none of them. A failure names the entry's path.
+    type: list
+    elements: dict
+    suboptions:
+      path:
+        description: Absolute path of the file, as O(path).
+        type: path
+        required: true
+      properties:
+        description: As O(properties); defaults to O(properties).
+        type: dict
+      final:
+        description: As O(final); defaults to O(final).
+        type: list
+        elements: str
+      remove:
+        description: As O(remove); defaults to O(remove).
+        type: list
+        elements: str
+      exclusive:
+        description: As O(exclusive); defaults to O(exclusive).
+        type: bool
+      owner:
+        description: As O(owner); defaults to O(owner).
+        type: str
+      group:
+        description: As O(group); defaults to O(group).
+        type: str
+      mode:
+        description: As O(mode); defaults to O(mode).
+        type: str
   properties:
     description:
       - Properties to set, as a dictionary of property name to value.
@@ -172,17 +210,34 @@ EXAMPLES = r"""
     path: /etc/hadoop/conf/yarn-site.xml
     remove:
       - yarn.nodemanager.vmem-check-enabled
+
+- name: Write the site files of a cluster in one module execution, each holding exactly its properties
+  mlops.hosts.hadoop_site:
+    exclusive: true
+    secret_properties:
+      - ssl.server.keystore.password
+    files:
+      - path: /etc/hadoop/conf/core-site.xml
+        properties:
+          fs.defaultFS: hdfs://mycluster
+      - path: /etc/hadoop/conf/ssl-server.xml
+        group: hadoop
+        mode: '0640'
+        properties:
+          ssl.server.keystore.location: /etc/hadoop/conf/keystore.jks
+          ssl.server.keystore.password: "{{ hadoop_keystore_password }}"
+  register: site_files
 """
 
 RETURN = r"""
 path:
   description: The path of the file, as given.
-  returned: always
+  returned: with O(path)
   type: str
   sample: /etc/hadoop/conf/core-site.xml
 added:
   description: Names of the properties that were (or in check mode would be) added, in the order of O(properties).
-  returned: always
+  returned: with O(path)
   type: list
   elements: str
   sample: ['hadoop.tmp.dir']
@@ -190,7 +245,7 @@ changed_properties:
   description:
     - Names of existing properties whose value or final flag was (or would be) changed, or that occurred
       more than once and were collapsed to one occurrence, in the order of O(properties).
-  returned: always
+  returned: with O(path)
   type: list
   elements: str
   sample: ['fs.defaultFS']
@@ -198,10 +253,41 @@ removed:
   description:
     - Names of the properties that were (or would be) removed through O(remove) or O(exclusive), in the order
       they appear in the file.
-  returned: always
+  returned: with O(path)
   type: list
   elements: str
   sample: ['dfs.webhdfs.enabled']
+files:
+  description: With O(files), one result per entry, in their order, with the keys that O(path) returns.
+  returned: with O(files)
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The entry's path.
+      type: str
+    changed:
+      description: Whether this file was (or in check mode would be) changed.
+      type: bool
+    added:
+      description: As RV(added), for this file.
+      type: list
+      elements: str
+    changed_properties:
+      description: As RV(changed_properties), for this file.
+      type: list
+      elements: str
+    removed:
+      description: As RV(removed), for this file.
+      type: list
+      elements: str
+  sample: [{path: /etc/hadoop/conf/core-site.xml, changed: true, added: [fs.defaultFS], changed_properties: [], removed: []}]
+changed_paths:
+  description: With O(files), the paths of the files that were (or in check mode would be) changed, in their order.
+  returned: with O(files)
+  type: list
+  elements: str
+  sample: [/etc/hadoop/conf/core-site.xml]
 diff:
   description:
     - The rendered file before and after, with the values of O(secret_properties) masked, when the content
@@ -218,7 +304,7 @@ changed_resources:
   description:
     - What this module changed, or in check mode would change, in the shape every changing module of this
       collection returns and the P(mlops.hosts.drift_report#callback) callback reads (see C(docs/drift.md)).
-    - One entry of kind V(file) when the file changed.
+    - One entry of kind V(file) for each file that changed.
   returned: always
   type: list
   elements: dict
@@ -269,13 +355,22 @@ _NOT_XML = re.compile(u'[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000
 ET.register_namespace('xi', _XINCLUDE)
 
 
-def _redact_properties(params):
-    """Copy of the properties option with the values of secret_properties replaced by a placeholder."""
-    properties = params.get('properties')
-    secrets = set(params.get('secret_properties') or [])
+def _redact_properties(properties, secrets):
+    """Copy of a properties option with the values of secret_properties replaced by a placeholder."""
     if not isinstance(properties, dict) or not secrets:
         return properties
     return dict((name, REDACTED if name in secrets else value) for name, value in properties.items())
+
+
+def _redact(params):
+    """The properties option and each entry's of O(files), with the values of secret_properties replaced."""
+    secrets = set(params.get('secret_properties') or [])
+    redacted = dict(properties=_redact_properties(params.get('properties'), secrets))
+    if isinstance(params.get('files'), list):
+        redacted['files'] = [
+            dict(entry, properties=_redact_properties(entry.get('properties'), secrets)) if isinstance(entry, dict) else entry
+            for entry in params['files']]
+    return redacted
 
 
 # ------------------------------------------------------------------------ XML document
@@ -539,18 +634,39 @@ def _names(names):
     return ', '.join(repr(name) for name in names)
 
 
-class HadoopSite:
-    """Plans and applies the changes to one Hadoop configuration file."""
+_FILE_OPTIONS = ('properties', 'final', 'remove', 'exclusive', 'owner', 'group', 'mode')
 
-    def __init__(self, module):
+
+def _file_specs(params):
+    """One dict of the per-file options for each file: O(files), whose unset options fall back to the top-level
+    ones, or the top-level options alone."""
+    if params['files'] is None:
+        return [dict((key, params[key]) for key in ('path',) + _FILE_OPTIONS)]
+    specs = []
+    for entry in params['files']:
+        spec = dict(path=entry['path'])
+        for key in _FILE_OPTIONS:
+            spec[key] = params[key] if entry.get(key) is None else entry[key]
+        specs.append(spec)
+    return specs
+
+
+class HadoopSite:
+    """Plans and applies the changes to one Hadoop configuration file.
+
+    spec holds the options of one file (path and _FILE_OPTIONS); secrets the names of O(secret_properties).
+    """
+
+    def __init__(self, module, spec, secrets):
         self.module = module
-        params = module.params
+        params = spec
+        self.params = spec
         self.path = params['path']
         self.properties = {}
         self.final = set(params['final'])
         self.remove = set(params['remove'])
         self.exclusive = params['exclusive']
-        self.secrets = set(params['secret_properties'])
+        self.secrets = set(secrets)
         self.owner = params['owner']
         self.group = params['group']
         self.mode = None
@@ -572,7 +688,8 @@ class HadoopSite:
 
     # ----------------------------------------------------------------- entry point
 
-    def run(self):
+    def plan(self):
+        """Check the options, read the file and plan the changes; return this file's result."""
         self._check_input()
         self._inspect()
         self._plan()
@@ -587,48 +704,56 @@ class HadoopSite:
         result[RESULT_KEY] = [resource('file', self.path)] if result['changed'] else []
         if self.module._diff:
             result['diff'] = self._diff()
+        return result
+
+    def apply(self):
         if not self.module.check_mode:
             self._apply()
-        return result
 
     def fail(self, msg, **kwargs):
         self.module.fail_json(msg=msg, **kwargs)
 
+    def _input_fail(self, msg):
+        """A bad option; with O(files), named by the entry's path."""
+        self.fail(msg if self.module.params['files'] is None else '%s: %s' % (self.path, msg))
+
     # ------------------------------------------------------------------- checking
 
     def _check_input(self):
-        params = self.module.params
-        if not os.path.isabs(self.path):
-            self.fail('path %r must be an absolute path' % self.path)
+        params = self.params
+        if not isinstance(self.path, str) or not os.path.isabs(self.path):
+            self._input_fail('path %r must be an absolute path' % (self.path,))
         for name, value in params['properties'].items():
             self._check_name('properties', name)
             text = _hadoop_text(value)
             if text is None:
-                self.fail('properties[%r] must be a string, a number or a boolean, got %s'
-                          % (name, 'no value' if value is None else type(value).__name__))
+                self._input_fail('properties[%r] must be a string, a number or a boolean, got %s'
+                                 % (name, 'no value' if value is None else type(value).__name__))
             if _NOT_XML.search(text):
-                self.fail('properties[%r] contains a character that XML does not allow' % name)
+                self._input_fail('properties[%r] contains a character that XML does not allow' % name)
             self.properties[name] = text
-        for option in ('final', 'remove', 'secret_properties'):
+        for option in ('final', 'remove'):
             for name in params[option]:
                 self._check_name(option, name)
+        for name in self.secrets:
+            self._check_name('secret_properties', name)
         unknown = [name for name in params['final'] if name not in self.properties]
         if unknown:
-            self.fail('final lists %s, which %s not in properties; the final flag is set on the properties '
-                      'this module sets' % (_names(unknown), 'is' if len(unknown) == 1 else 'are'))
+            self._input_fail('final lists %s, which %s not in properties; the final flag is set on the properties '
+                             'this module sets' % (_names(unknown), 'is' if len(unknown) == 1 else 'are'))
         both = [name for name in params['remove'] if name in self.properties]
         if both:
-            self.fail('%s %s both in properties and in remove' % (_names(both), 'is' if len(both) == 1 else 'are'))
+            self._input_fail('%s %s both in properties and in remove' % (_names(both), 'is' if len(both) == 1 else 'are'))
         self.mode = parse_mode(params['mode'], 'mode', self.fail)
 
     def _check_name(self, option, name):
         if not isinstance(name, str) or not name.strip():
-            self.fail('%s: property names must not be empty, got %r' % (option, name))
+            self._input_fail('%s: property names must not be empty, got %r' % (option, name))
         if name != name.strip():
-            self.fail('%s: property name %r must not start or end with white space; Hadoop trims names'
-                      % (option, name))
+            self._input_fail('%s: property name %r must not start or end with white space; Hadoop trims names'
+                             % (option, name))
         if _NOT_XML.search(name):
-            self.fail('%s: property name %r contains a character that XML does not allow' % (option, name))
+            self._input_fail('%s: property name %r contains a character that XML does not allow' % (option, name))
 
     # ------------------------------------------------------------------- planning
 
@@ -749,12 +874,42 @@ class HadoopSite:
                 self.fail('%s: cannot set owner, group and mode: %s' % (self.path, to_native(exc)))
 
 
+def run(module):
+    """Plan every file before any is written, so that a bad file or option changes none of them."""
+    params = module.params
+    sites = [HadoopSite(module, spec, params['secret_properties']) for spec in _file_specs(params)]
+    results = [site.plan() for site in sites]
+    for site in sites:
+        site.apply()
+    if params['files'] is None:
+        return results[0]
+    result = dict(
+        changed=any(item['changed'] for item in results),
+        files=[dict((key, value) for key, value in item.items() if key not in ('diff', RESULT_KEY)) for item in results],
+        changed_paths=[item['path'] for item in results if item['changed']],
+    )
+    result[RESULT_KEY] = [entry for item in results for entry in item[RESULT_KEY]]
+    if module._diff:
+        result['diff'] = [entry for item in results for entry in item['diff']]
+    return result
+
+
 def main():
+    file_options = dict(
+        path=dict(type='path', required=True),
+        properties=dict(type='dict'),
+        final=dict(type='list', elements='str'),
+        remove=dict(type='list', elements='str'),
+        exclusive=dict(type='bool'),
+        owner=dict(type='str'),
+        group=dict(type='str'),
+        mode=dict(type='str'),
+    )
     module = RedactingModule(
-        redacted_option='properties',
-        redact=_redact_properties,
+        redact=_redact,
         argument_spec=dict(
-            path=dict(type='path', required=True),
+            path=dict(type='path'),
+            files=dict(type='list', elements='dict', options=file_options),
             properties=dict(type='dict', default={}),
             final=dict(type='list', elements='str', default=[]),
             remove=dict(type='list', elements='str', default=[]),
@@ -764,9 +919,11 @@ def main():
             group=dict(type='str', default='root'),
             mode=dict(type='str', default='0644'),
         ),
+        mutually_exclusive=[('path', 'files')],
+        required_one_of=[('path', 'files')],
         supports_check_mode=True,
     )
-    module.exit_json(**HadoopSite(module).run())
+    module.exit_json(**run(module))
 
 
 if __name__ == '__main__':

@@ -541,3 +541,81 @@ def test_unknown_owner_fails_in_run_mode(site):
     result = run_failing(site, properties={'a': 1}, owner='no-such-user-hs')
     assert "owner 'no-such-user-hs' does not exist" in result['msg']
     assert tree(site.parent) == before
+
+
+# ------------------------------------------------------------------------- several files
+
+
+def _files_args(check=False, diff=False, **kwargs):
+    args = dict(owner=USER, group=GROUP, _ansible_check_mode=check, _ansible_diff=diff)
+    args.update(kwargs)
+    return args
+
+
+def test_files_writes_each_file_with_its_own_options_and_the_shared_defaults(tmp_path, site):
+    hdfs = tmp_path / 'hdfs-site.xml'
+    ssl = tmp_path / 'ssl-server.xml'
+    result = run_module(hadoop_site, _files_args(exclusive=True, secret_properties=['pw'], diff=True, files=[
+        dict(path=str(site), properties={'hadoop.tmp.dir': '/var/lib/hadoop/tmp'}),
+        dict(path=str(hdfs), properties={'dfs.replication': 3}, final=['dfs.replication']),
+        dict(path=str(ssl), properties={'pw': SECRET}, mode='0640'),
+    ]))
+
+    assert result['changed'] is True
+    assert result['changed_paths'] == [str(site), str(hdfs), str(ssl)]
+    assert [item['path'] for item in result['files']] == [str(site), str(hdfs), str(ssl)]
+    assert result['files'][0]['removed'] == ['io.file.buffer.size']  # exclusive from the top level
+    assert hdfs.read_text() == _file(('dfs.replication', '3', True))
+    assert file_mode(ssl) == 0o640 and file_mode(hdfs) == 0o644
+    assert [entry['name'] for entry in result['changed_resources']] == [str(site), str(hdfs), str(ssl)]
+    assert len(result['diff']) == 3
+    assert SECRET in ssl.read_text()
+    assert SECRET not in repr(result)
+    assert result['invocation']['module_args']['files'][2]['properties']['pw'] != SECRET
+
+    again = run_module(hadoop_site, _files_args(exclusive=True, secret_properties=['pw'], files=[
+        dict(path=str(site), properties={'hadoop.tmp.dir': '/var/lib/hadoop/tmp'}),
+        dict(path=str(hdfs), properties={'dfs.replication': 3}, final=['dfs.replication']),
+        dict(path=str(ssl), properties={'pw': SECRET}, mode='0640'),
+    ]))
+    assert again['changed'] is False and again['changed_paths'] == [] and again['changed_resources'] == []
+
+
+def test_files_in_check_mode_report_only_the_file_that_differs(tmp_path):
+    same = tmp_path / 'core-site.xml'
+    same.write_text(_file(('a', '1')))
+    os.chmod(same, 0o644)
+    other = tmp_path / 'yarn-site.xml'
+    other.write_text(_file(('b', '1')))
+    os.chmod(other, 0o644)
+
+    result = run_module(hadoop_site, _files_args(check=True, files=[
+        dict(path=str(same), properties={'a': 1}), dict(path=str(other), properties={'b': 2})]))
+
+    assert result['changed'] is True
+    assert result['changed_paths'] == [str(other)]
+    assert other.read_text() == _file(('b', '1'))
+
+
+def test_files_refuse_a_bad_entry_before_writing_any(tmp_path):
+    good = tmp_path / 'core-site.xml'
+    bad = tmp_path / 'hdfs-site.xml'
+    bad.write_text('not xml')
+
+    result = run_module(hadoop_site, _files_args(files=[
+        dict(path=str(good), properties={'a': 1}), dict(path=str(bad), properties={'b': 1})]), fails=True)
+
+    assert str(bad) in result['msg'] and 'not well-formed XML' in result['msg']
+    assert not good.exists()
+    failed = run_module(hadoop_site, _files_args(files=[
+        dict(path=str(good), properties={'a': 1}), dict(path=str(bad), properties={'b': 1}, final=['c'])]), fails=True)
+    assert failed['msg'].startswith(str(bad) + ': final lists')
+    assert not good.exists()
+
+
+def test_path_and_files_are_mutually_exclusive(tmp_path):
+    result = run_module(hadoop_site, _files_args(path=str(tmp_path / 'a.xml'), files=[dict(path=str(tmp_path / 'b.xml'))]),
+                        fails=True)
+    assert 'mutually exclusive' in result['msg']
+    result = run_module(hadoop_site, _files_args(), fails=True)
+    assert 'path' in result['msg'] and 'files' in result['msg']
