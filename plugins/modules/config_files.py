@@ -116,6 +116,14 @@ options:
           - The diff then only shows that the content changed.
         type: bool
         default: false
+      refuse_change:
+        description:
+          - For content that is part of the data, such as a server's id. When the regular file exists with other
+            content, the module fails, in check mode as well, before any file of O(files) is written. The message
+            names the path, the content found and the content given (both stripped of surrounding white space,
+            and left out for a O(files[].secret) file), followed by this text, which should say what to do.
+          - A missing file is written as usual.
+        type: str
       parents_mode:
         description:
           - Mode of missing parent directories, which are created owned by C(root:root).
@@ -308,6 +316,7 @@ class _Item:
         self.mode = None
         self.validate = spec['validate']
         self.secret = spec['secret']
+        self.refuse_change = spec['refuse_change']
         self.parents_mode_text = spec['parents_mode']
         self.parents_mode = None
         self.uid = None
@@ -505,6 +514,10 @@ class ConfigFiles:
             item.write = True  # no need to read a file whose size already differs
         else:
             item.write = self._read(item) != item.data
+        if item.write and item.refuse_change:
+            found = 'other content' if item.secret else repr(to_native(self._read(item), errors='surrogate_or_replace').strip())
+            wanted = '' if item.secret else ', not %r' % to_native(item.data, errors='surrogate_or_replace').strip()
+            self.fail('%s holds %s%s: %s; no file was changed' % (item.path, found, wanted, item.refuse_change))
         item.fix_attributes = attributes_differ(st, item.uid, item.gid, item.mode)
 
     def _plan_dir(self, item):
@@ -713,6 +726,7 @@ def main():
                     validate=dict(type='str'),
                     secret=dict(type='bool', default=False),
                     parents_mode=dict(type='str', default='0755'),
+                    refuse_change=dict(type='str'),
                 ),
             ),
             exclusive_dirs=dict(type='list', elements='path', default=[]),

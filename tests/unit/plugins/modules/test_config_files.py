@@ -635,3 +635,39 @@ def test_attributes_only_refuses_a_directory(tmp_path):
     result = run_in_mode(config_files, {'files': [{'path': str(tmp_path), 'state': 'attributes'}]}, fails=True)
 
     assert 'is not a regular file' in result['msg']
+
+
+# ------------------------------------------------------------------------- refuse_change
+
+
+@pytest.mark.parametrize('check', [False, True])
+def test_refuse_change_fails_on_other_content_before_any_file_is_written(tmp_path, check):
+    first = tmp_path / 'zoo.cfg'
+    myid = tmp_path / 'myid'
+    myid.write_text('9\n')
+    os.chmod(myid, 0o644)
+
+    result = run_failing([_item(first, 'tickTime=2000\n'), _item(myid, '3\n', refuse_change='set the id to the one on disk')],
+                         check=check)
+
+    assert result['msg'] == "%s holds '9', not '3': set the id to the one on disk; no file was changed" % myid
+    assert not first.exists()
+    assert myid.read_text() == '9\n'
+
+
+def test_refuse_change_writes_a_missing_file_and_keeps_an_equal_one(tmp_path):
+    myid = tmp_path / 'myid'
+    assert run([_item(myid, '3\n', refuse_change='no')])['changed'] is True
+    assert myid.read_text() == '3\n'
+    assert run([_item(myid, '3\n', refuse_change='no')])['changed'] is False
+
+
+def test_refuse_change_of_a_secret_file_does_not_show_its_content(tmp_path):
+    token = tmp_path / 'token'
+    token.write_text('old-token-value\n')
+    os.chmod(token, 0o600)
+
+    result = run_failing([_item(token, 'new-token-value\n', mode='0600', secret=True, refuse_change='keep it')])
+
+    assert result['msg'] == '%s holds other content: keep it; no file was changed' % token
+    assert 'token-value' not in repr(result)
