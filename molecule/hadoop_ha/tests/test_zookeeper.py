@@ -136,7 +136,7 @@ def test_a_different_id_on_disk_stops_the_run_and_is_kept(nodes):
         run = run_playbook(scenario_playbook(), '--tags', 'zookeeper_configure', limit='ha3')
         assert run.rc != 0
         message = ' '.join(msg for _, msg in run.failed.get('ha3', []))
-        assert f'ha3: {MYID} holds id 9, but the inventory gives it 3' in message, run.output[-3000:]
+        assert f"{MYID} holds '9', not '3': ha3 is given ZooKeeper id 3 by the inventory" in message, run.output[-3000:]
         assert node.file(MYID).content_string.strip() == '9'
     finally:
         node.run_expect([0], f'cp -p /root/myid.kept {MYID}')
