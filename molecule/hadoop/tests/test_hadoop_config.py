@@ -82,7 +82,7 @@ def test_no_change_run_executes_few_modules_and_restarts_nothing(host, hostname)
         'Look up the service groups',
         "Read which namespace this host's HDFS storage holds",
         'Write the directories, hadoop-env.sh, workers, profile, links and units',
-        'Write the site files', 'Write the site files', 'Write the site files', 'Write the site files',
+        'Write the site files',   # the four in one execution
         'Read which Hadoop daemons must start, stop or restart',
     ]
     assert namespace(host) == before and 'clusterID=CID-molecule-hadoop' in before
