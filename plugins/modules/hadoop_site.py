@@ -654,13 +654,12 @@ def _file_specs(params):
 class HadoopSite:
     """Plans and applies the changes to one Hadoop configuration file.
 
-    spec holds the options of one file (path and _FILE_OPTIONS); secrets the names of O(secret_properties).
+    params holds the options of one file (path and _FILE_OPTIONS); secrets the names of O(secret_properties).
     """
 
-    def __init__(self, module, spec, secrets):
+    def __init__(self, module, params, secrets):
         self.module = module
-        params = spec
-        self.params = spec
+        self.params = params
         self.path = params['path']
         self.properties = {}
         self.final = set(params['final'])
