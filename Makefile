@@ -82,7 +82,7 @@ test-full: sanity test
 lint: venv host-deps
 	yamllint -s .
 	ansible-lint --profile production
-	shellcheck -x lab/*.sh lab/files/lab-apt-proxy lab/hadoop-dist/bin/* lab/hadoop-dist/libexec/*.sh tests/*.sh ee/*.sh .ci/run
+	shellcheck -x lab/*.sh lab/files/lab-apt-proxy lab/hadoop-dist/bin/* lab/hadoop-dist/libexec/*.sh lab/kafka-dist/bin/* tests/*.sh ee/*.sh .ci/run
 
 sanity: venv
 	bash tests/sanity.sh
