@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import os
+import pwd
+
 # Commands run with the C locale, so that their messages do not depend on the language of the target.
 C_LOCALE = dict(LANG='C', LC_ALL='C', LC_MESSAGES='C')
 
@@ -15,3 +18,33 @@ C_LOCALE = dict(LANG='C', LC_ALL='C', LC_MESSAGES='C')
 def use_c_locale(module):
     """Run every command of module (AnsibleModule.run_command) with C_LOCALE in its environment."""
     module.run_command_environ_update = dict(C_LOCALE)
+
+
+def runs_as(user):
+    """True when the module runs as user (a name), False also when no such user exists."""
+    try:
+        return pwd.getpwnam(user).pw_uid == os.geteuid()
+    except KeyError:
+        return False
+
+
+def as_user(module, user, argv):
+    """argv, prefixed with runuser -u USER -- when it must run as another user than the module's.
+
+    An empty user or the module's own runs argv unchanged. Fails the module (fail_json, nothing run) when the
+    user does not exist, when the module does not run as root, or when runuser (util-linux) is missing.
+    """
+    if not user or runs_as(user):
+        return list(argv)
+    program = os.path.basename(argv[0])
+    if os.geteuid() != 0:
+        module.fail_json(msg='running %s as user %r needs root; use become=true or set user to the user the module '
+                             'runs as' % (program, user))
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        module.fail_json(msg='user %r does not exist' % user)
+    runuser = module.get_bin_path('runuser')
+    if not runuser:
+        module.fail_json(msg='runuser (util-linux) is needed to run %s as user %r but was not found' % (program, user))
+    return [runuser, '-u', user, '--'] + list(argv)

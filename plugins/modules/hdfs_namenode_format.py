@@ -257,15 +257,14 @@ changed_resources:
 """
 
 import os
-import pwd
 import re
 from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
-from ansible_collections.mlops.hosts.plugins.module_utils._hdfs_storage import parse_java_properties
+from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import parse_java_properties
 
 _VERSION = os.path.join('current', 'VERSION')
 _FORMATTED = 'formatted'
@@ -563,26 +562,7 @@ class NamenodeFormat:
             if self.cluster_id is not None:
                 argv += ['-clusterid', self.cluster_id]
         argv.append('-nonInteractive')  # never -force: hdfs aborts instead of asking when it finds data
-        if not self.user or self._runs_as(self.user):
-            return argv
-        if os.geteuid() != 0:
-            self.fail('running hdfs as user %r needs root; use become=true or set user to the user the module '
-                      'runs as' % self.user)
-        try:
-            pwd.getpwnam(self.user)
-        except KeyError:
-            self.fail('user %r does not exist' % self.user)
-        runuser = self.module.get_bin_path('runuser')
-        if not runuser:
-            self.fail('runuser (util-linux) is needed to run hdfs as user %r but was not found' % self.user)
-        return [runuser, '-u', self.user, '--'] + argv
-
-    @staticmethod
-    def _runs_as(user):
-        try:
-            return pwd.getpwnam(user).pw_uid == os.geteuid()
-        except KeyError:
-            return False
+        return as_user(self.module, self.user, argv)
 
 
 def main():

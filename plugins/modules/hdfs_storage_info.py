@@ -139,7 +139,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
 
-from ansible_collections.mlops.hosts.plugins.module_utils._hdfs_storage import read_version
+from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import read_properties
 from ansible_collections.mlops.hosts.plugins.module_utils._zookeeper import ZooKeeperError, parse_hosts, znode_exists
 
 
@@ -181,7 +181,7 @@ class StorageInfo(object):
         version_path = os.path.join(base, 'current', 'VERSION')
         out = dict(kind=kind, path=path, version_path=version_path, cluster_id=None, namespace_id=None)
         if os.path.lexists(version_path):
-            version = read_version(version_path)
+            version = read_properties(version_path)
             if version is None:
                 out['state'] = 'unreadable'
                 out['cluster_id'] = 'unknown (%s cannot be read)' % version_path

@@ -10,7 +10,7 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.mlops.hosts.plugins.module_utils import _hdfs_storage
+from ansible_collections.mlops.hosts.plugins.module_utils import _java_properties
 from ansible_collections.mlops.hosts.plugins.modules import hdfs_namenode_format
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import IS_ROOT, USER, FakeCommands, run_module, tree
 
@@ -225,7 +225,7 @@ def test_version_file_is_parsed(host, tmp_path):
     ('empty=\n', {'empty': ''}),
 ])
 def test_java_properties_format(text, expected):
-    assert _hdfs_storage.parse_java_properties(text) == expected
+    assert _java_properties.parse_java_properties(text) == expected
 
 
 def test_one_formatted_dir_among_several_prevents_the_format(host, tmp_path, warnings):

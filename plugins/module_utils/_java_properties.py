@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, mlops.hosts maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""HDFS storage directories: their current/VERSION files, in java.util.Properties format."""
+"""Files in java.util.Properties format: HDFS storage VERSION files, Kafka's meta.properties and server.properties."""
 from __future__ import annotations
 
 import re
@@ -12,8 +12,8 @@ from ansible.module_utils.common.text.converters import to_text
 _ESCAPES = {'t': '\t', 'n': '\n', 'r': '\r', 'f': '\f'}
 
 
-def read_version(path):
-    """The properties of the VERSION file at path, or None when it cannot be read."""
+def read_properties(path):
+    """The properties of the file at path (dict of str), or None when it cannot be read (missing, unreadable)."""
     try:
         with open(path, 'rb') as handle:
             data = handle.read()
@@ -23,7 +23,7 @@ def read_version(path):
 
 
 def parse_java_properties(text):
-    """The key/value pairs of a file in java.util.Properties format, such as a Hadoop storage VERSION file."""
+    """The key/value pairs (dict of str) of text in java.util.Properties format; a later key replaces an earlier one."""
     result = {}
     logical = []
     for line in text.splitlines():
