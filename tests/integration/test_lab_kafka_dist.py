@@ -7,10 +7,12 @@ skipped, with the reason, where either is missing.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tarfile
 import time
 from pathlib import Path
@@ -127,3 +129,107 @@ def test_kraft_server_formats_once_starts_and_serves(dist, tmp_path):
         server.terminate()
         server.wait(timeout=60)
         log.close()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# mlops.hosts.kafka_storage against the real kafka-storage.sh of the lab's distribution.
+
+MODULE = ROOT / 'plugins' / 'modules' / 'kafka_storage.py'
+COLLECTIONS = ROOT / '.build' / 'collections'
+
+
+def _kafka_storage(dist, config: Path, cluster_id: str, check: bool = False, **params) -> dict:
+    """Runs the module as Ansible would (its arguments in a file), returns its JSON result."""
+    args = {'kafka_home': str(dist['home']), 'config': str(config), 'cluster_id': cluster_id, 'user': '',
+            'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check, **params}
+    args_file = config.parent / 'args.json'
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}), encoding='utf-8')
+    run = subprocess.run([sys.executable, str(MODULE), str(args_file)], capture_output=True, text=True,
+                         check=False, timeout=120, env={**os.environ, 'PYTHONPATH': str(COLLECTIONS)})
+    return json.loads(run.stdout)
+
+
+def _node_config(path: Path, dirs: list[Path], roles: str = 'broker,controller', node_id: int = 1) -> Path:
+    lines = [f'process.roles={roles}', f'node.id={node_id}', 'controller.listener.names=CONTROLLER',
+             'controller.quorum.bootstrap.servers=127.0.0.1:19093',
+             'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+             'log.dirs=' + ','.join(str(d) for d in dirs)]
+    if 'controller' in roles:
+        lines.append('listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093')
+    else:
+        lines.append('listeners=PLAINTEXT://127.0.0.1:19092')
+    path.write_text('\n'.join(lines) + '\n', encoding='utf-8')
+    return path
+
+
+def _meta(directory: Path) -> str:
+    return (directory / 'meta.properties').read_text(encoding='utf-8')
+
+
+def test_kafka_storage_formats_once_then_only_new_directories(dist, tmp_path):
+    cluster_id = _tool(dist['home'], 'kafka-storage.sh', 'random-uuid').strip()
+    d1, d2, d3 = tmp_path / 'd1', tmp_path / 'd2', tmp_path / 'd3'
+    config = _node_config(tmp_path / 'server.properties', [d1, d2])
+
+    plan = _kafka_storage(dist, config, cluster_id, check=True, quorum='standalone')
+    assert plan['changed'] and plan['formatted'] == [str(d1), str(d2)], plan
+    assert '--standalone' in plan['cmd'] and not d1.exists()
+
+    done = _kafka_storage(dist, config, cluster_id, quorum='standalone')
+    assert done['changed'] and done['formatted'] == [str(d1), str(d2)], done
+    assert f'cluster.id={cluster_id}' in _meta(d1) and (d1 / '__cluster_metadata-0').is_dir()
+    first_meta = _meta(d1)
+
+    again = _kafka_storage(dist, config, cluster_id, quorum='standalone')
+    assert not again['changed'] and again['formatted'] == [], again
+    assert [d['state'] for d in again['directories']] == ['formatted', 'formatted']
+
+    # A log directory added to log.dirs joins the node's cluster; the others are not touched.
+    d3.mkdir()
+    _node_config(config, [d1, d2, d3])
+    added = _kafka_storage(dist, config, cluster_id, quorum='standalone')
+    assert added['changed'] and added['formatted'] == [str(d3)], added
+    assert '--ignore-formatted' in added['cmd'] and '--standalone' not in added['cmd']
+    assert f'cluster.id={cluster_id}' in _meta(d3) and 'node.id=1' in _meta(d3)
+    assert _meta(d1) == first_meta
+
+
+def test_kafka_storage_refuses_other_data_and_lost_metadata(dist, tmp_path):
+    cluster_id = _tool(dist['home'], 'kafka-storage.sh', 'random-uuid').strip()
+    other_id = _tool(dist['home'], 'kafka-storage.sh', 'random-uuid').strip()
+    d1, d2, d3 = tmp_path / 'd1', tmp_path / 'd2', tmp_path / 'd3'
+    config = _node_config(tmp_path / 'server.properties', [d1, d2])
+    assert _kafka_storage(dist, config, cluster_id, quorum='standalone')['changed']
+
+    d3.mkdir()
+    (d3 / 'stray.log').write_text('not Kafka\'s', encoding='utf-8')
+    _node_config(config, [d1, d2, d3])
+    refused = _kafka_storage(dist, config, other_id)
+    assert refused.get('failed'), refused
+    assert f'{d1}/meta.properties holds cluster {cluster_id}, not {other_id}' in refused['msg']
+    assert f"{d3} holds other content than Kafka's (stray.log)" in refused['msg']
+    assert not (d3 / 'meta.properties').exists()
+
+    # The controller's metadata log directory (the first of log.dirs) lost: refused, with the way back.
+    (d3 / 'stray.log').unlink()
+    shutil.rmtree(d1)
+    lost = _kafka_storage(dist, config, cluster_id)
+    assert lost.get('failed') and 'lost its copy of the metadata log' in lost['msg'], lost
+    assert 'remove-controller' in lost['msg'] and not d1.exists() and not (d3 / 'meta.properties').exists()
+
+    # A new controller may not start a second quorum where the cluster has storage elsewhere.
+    fresh = _node_config(tmp_path / 'fresh.properties', [tmp_path / 'n1'], node_id=2)
+    split = _kafka_storage(dist, fresh, cluster_id, quorum='standalone', formatted_elsewhere=['kafka1:/var/lib/kafka'])
+    assert split.get('failed') and 'would split it' in split['msg'], split
+    joined = _kafka_storage(dist, fresh, cluster_id, quorum='join', formatted_elsewhere=['kafka1:/var/lib/kafka'])
+    assert joined['changed'] and '--no-initial-controllers' in joined['cmd'], joined
+    assert 'node.id=2' in _meta(tmp_path / 'n1')
+
+
+def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
+    cluster_id = _tool(dist['home'], 'kafka-storage.sh', 'random-uuid').strip()
+    config = _node_config(tmp_path / 'broker.properties', [tmp_path / 'b1'], roles='broker', node_id=4)
+    done = _kafka_storage(dist, config, cluster_id, quorum='standalone')
+    assert done['changed'] and done['formatted'] == [str(tmp_path / 'b1')], done
+    assert not {'--standalone', '--no-initial-controllers', '--initial-controllers'} & set(done['cmd'])
+    assert 'node.id=4' in _meta(tmp_path / 'b1')
