@@ -88,7 +88,7 @@ sanity: venv
 	bash tests/sanity.sh
 
 unit: venv
-	pytest -q -n 2 tests/unit tests/integration
+	pytest -q -n 2 --dist loadgroup tests/unit tests/integration
 
 argspecs: venv
 	python tests/check_argument_specs.py

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+# One pytest-xdist worker runs them all (make unit: --dist loadgroup): the distribution is built and the server
+# started once.
+pytestmark = pytest.mark.xdist_group('lab_kafka')
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'lab' / 'kafka-dist.sh'
 
@@ -83,10 +86,12 @@ def _tool(home: Path, name: str, *args: str, stdin: str | None = None, check: bo
     return run.stdout + run.stderr if not check else run.stdout
 
 
-def test_kraft_server_formats_once_starts_and_serves(dist, tmp_path):
-    home = dist['home']
+@pytest.fixture(scope='module')
+def server(dist, tmp_path_factory):
+    """A KRaft server (broker and controller) of the lab's distribution on free loopback ports."""
+    home, top = dist['home'], tmp_path_factory.mktemp('server')
     broker, controller = _free_port(), _free_port()
-    config = tmp_path / 'server.properties'
+    config = top / 'server.properties'
     config.write_text('\n'.join([
         'process.roles=broker,controller', 'node.id=1',
         f'controller.quorum.bootstrap.servers=127.0.0.1:{controller}',
@@ -94,59 +99,67 @@ def test_kraft_server_formats_once_starts_and_serves(dist, tmp_path):
         f'advertised.listeners=PLAINTEXT://127.0.0.1:{broker}',
         'controller.listener.names=CONTROLLER', 'inter.broker.listener.name=PLAINTEXT',
         'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
-        f'log.dirs={tmp_path / "data"}', 'offsets.topic.replication.factor=1',
+        f'log.dirs={top / "data"}', 'offsets.topic.replication.factor=1',
         'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1', '']), encoding='utf-8')
     cluster_id = _tool(home, 'kafka-storage.sh', 'random-uuid').strip()
-    assert len(cluster_id) == 22, cluster_id
     _tool(home, 'kafka-storage.sh', 'format', '-t', cluster_id, '-c', str(config), '--standalone')
-    meta = (tmp_path / 'data' / 'meta.properties').read_text(encoding='utf-8')
-    assert f'cluster.id={cluster_id}' in meta
-    # Kafka's own guard, which the kafka role relies on as a second line: formatted storage is not formatted again.
-    again = _tool(home, 'kafka-storage.sh', 'format', '-t', cluster_id, '-c', str(config), '--standalone',
-                  check=False)
-    assert 'already formatted' in again, again
-
-    log = (tmp_path / 'server.log').open('w', encoding='utf-8')
-    server = subprocess.Popen([str(home / 'bin' / 'kafka-server-start.sh'), str(config)], stdout=log,
-                              stderr=subprocess.STDOUT, env={**os.environ, 'KAFKA_HEAP_OPTS': '-Xmx512m'})
+    log_path = top / 'server.log'
+    log = log_path.open('w', encoding='utf-8')
+    process = subprocess.Popen([str(home / 'bin' / 'kafka-server-start.sh'), str(config)], stdout=log,
+                               stderr=subprocess.STDOUT, env={**os.environ, 'KAFKA_HEAP_OPTS': '-Xmx512m'})
     try:
         deadline = time.monotonic() + 90
-        while 'Kafka Server started' not in (tmp_path / 'server.log').read_text(encoding='utf-8'):
-            assert server.poll() is None, (tmp_path / 'server.log').read_text(encoding='utf-8')[-3000:]
+        while 'Kafka Server started' not in log_path.read_text(encoding='utf-8'):
+            assert process.poll() is None, log_path.read_text(encoding='utf-8')[-3000:]
             assert time.monotonic() < deadline, 'the server did not start in 90 s'
             time.sleep(1)
-        bootstrap = f'127.0.0.1:{broker}'
-        _tool(home, 'kafka-topics.sh', '--bootstrap-server', bootstrap, '--create', '--topic', 'lab',
-              '--partitions', '2', '--replication-factor', '1')
-        _tool(home, 'kafka-console-producer.sh', '--bootstrap-server', bootstrap, '--topic', 'lab',
-              stdin=''.join(f'{n}\n' for n in range(1, 101)))
-        consumed = _tool(home, 'kafka-console-consumer.sh', '--bootstrap-server', bootstrap, '--topic', 'lab',
-                         '--from-beginning', '--max-messages', '100', '--timeout-ms', '30000')
-        assert sorted(int(n) for n in consumed.split()) == list(range(1, 101))
-        quorum = _tool(home, 'kafka-metadata-quorum.sh', '--bootstrap-server', bootstrap, 'describe', '--status')
-        assert f'ClusterId:              {cluster_id}' in quorum and 'LeaderId:               1' in quorum, quorum
+        yield {'home': home, 'bootstrap': f'127.0.0.1:{broker}', 'config': config, 'cluster_id': cluster_id,
+               'data': top / 'data'}
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        process.terminate()
+        process.wait(timeout=60)
         log.close()
 
 
-# ---------------------------------------------------------------------------------------------------------
-# mlops.hosts.kafka_storage against the real kafka-storage.sh of the lab's distribution.
+def test_kraft_server_formats_once_starts_and_serves(server):
+    home, bootstrap, cluster_id = server['home'], server['bootstrap'], server['cluster_id']
+    assert len(cluster_id) == 22, cluster_id
+    assert f'cluster.id={cluster_id}' in (server['data'] / 'meta.properties').read_text(encoding='utf-8')
+    # Kafka's own guard, which the kafka role relies on as a second line: formatted storage is not formatted again.
+    again = _tool(home, 'kafka-storage.sh', 'format', '-t', cluster_id, '-c', str(server['config']), '--standalone',
+                  check=False)
+    assert 'already formatted' in again, again
+    _tool(home, 'kafka-topics.sh', '--bootstrap-server', bootstrap, '--create', '--topic', 'lab',
+          '--partitions', '2', '--replication-factor', '1')
+    _tool(home, 'kafka-console-producer.sh', '--bootstrap-server', bootstrap, '--topic', 'lab',
+          stdin=''.join(f'{n}\n' for n in range(1, 101)))
+    consumed = _tool(home, 'kafka-console-consumer.sh', '--bootstrap-server', bootstrap, '--topic', 'lab',
+                     '--from-beginning', '--max-messages', '100', '--timeout-ms', '30000')
+    assert sorted(int(n) for n in consumed.split()) == list(range(1, 101))
+    quorum = _tool(home, 'kafka-metadata-quorum.sh', '--bootstrap-server', bootstrap, 'describe', '--status')
+    assert f'ClusterId:              {cluster_id}' in quorum and 'LeaderId:               1' in quorum, quorum
 
-MODULE = ROOT / 'plugins' / 'modules' / 'kafka_storage.py'
+
+# ---------------------------------------------------------------------------------------------------------
+# mlops.hosts.kafka_storage and kafka_topics against the real tools of the lab's distribution.
+
 COLLECTIONS = ROOT / '.build' / 'collections'
 
 
-def _kafka_storage(dist, config: Path, cluster_id: str, check: bool = False, **params) -> dict:
+def _module(name: str, args: dict, workdir: Path) -> dict:
     """Runs the module as Ansible would (its arguments in a file), returns its JSON result."""
+    args_file = workdir / 'args.json'
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}), encoding='utf-8')
+    run = subprocess.run([sys.executable, str(ROOT / 'plugins' / 'modules' / f'{name}.py'), str(args_file)],
+                         capture_output=True, text=True, check=False, timeout=300,
+                         env={**os.environ, 'PYTHONPATH': str(COLLECTIONS)})
+    return json.loads(run.stdout)
+
+
+def _kafka_storage(dist, config: Path, cluster_id: str, check: bool = False, **params) -> dict:
     args = {'kafka_home': str(dist['home']), 'config': str(config), 'cluster_id': cluster_id, 'user': '',
             'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check, **params}
-    args_file = config.parent / 'args.json'
-    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}), encoding='utf-8')
-    run = subprocess.run([sys.executable, str(MODULE), str(args_file)], capture_output=True, text=True,
-                         check=False, timeout=120, env={**os.environ, 'PYTHONPATH': str(COLLECTIONS)})
-    return json.loads(run.stdout)
+    return _module('kafka_storage', args, config.parent)
 
 
 def _node_config(path: Path, dirs: list[Path], roles: str = 'broker,controller', node_id: int = 1) -> Path:
@@ -233,3 +246,58 @@ def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
     assert done['changed'] and done['formatted'] == [str(tmp_path / 'b1')], done
     assert not {'--standalone', '--no-initial-controllers', '--initial-controllers'} & set(done['cmd'])
     assert 'node.id=4' in _meta(tmp_path / 'b1')
+
+
+def _kafka_topics(server, tmp_path, topics, check=False, diff=False, **params) -> dict:
+    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'], 'topics': topics,
+            'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check, '_ansible_diff': diff,
+            **params}
+    return _module('kafka_topics', args, tmp_path)
+
+
+def test_kafka_topics_creates_grows_and_keeps_configs(server, tmp_path):
+    home, bootstrap = server['home'], server['bootstrap']
+    topics = [{'name': 'events', 'partitions': 2, 'replication_factor': 1,
+               'configs': {'retention.ms': 3600000, 'cleanup.policy': ['compact', 'delete']}}]
+    plan = _kafka_topics(server, tmp_path, topics, check=True)
+    assert plan['changed'] and plan['commands'][0][:4] == ['kafka-topics.sh', '--create', '--topic', 'events'], plan
+    assert 'events' not in _tool(home, 'kafka-topics.sh', '--bootstrap-server', bootstrap, '--list').split()
+
+    created = _kafka_topics(server, tmp_path, topics)
+    assert created['changed'] and not created['topics'][0]['exists'], created
+    again = _kafka_topics(server, tmp_path, topics)
+    assert not again['changed'] and again['commands'] == [], again
+    assert again['topics'][0] == {'name': 'events', 'exists': True, 'partitions': 2, 'replication_factor': 1,
+                                  'configs': {'retention.ms': '3600000', 'cleanup.policy': 'compact,delete'}}
+
+    # Drift made by hand: a changed and an added override; a check reports exactly them, a run repairs them.
+    _tool(home, 'kafka-configs.sh', '--bootstrap-server', bootstrap, '--alter', '--entity-type', 'topics',
+          '--entity-name', 'events', '--add-config', 'retention.ms=1000,segment.ms=600000')
+    drift = _kafka_topics(server, tmp_path, topics, check=True, diff=True)
+    assert drift['changed'] and drift['changed_resources'] == [{
+        'kind': 'kafka_topic', 'name': 'events',
+        'summary': 'configs: retention.ms 1000 -> 3600000, segment.ms 600000 -> (default)'}], drift
+    assert 'segment.ms: 600000' in drift['diff'][0]['before'] and 'segment.ms' not in drift['diff'][0]['after']
+    repaired = _kafka_topics(server, tmp_path, topics)
+    assert repaired['changed'] and repaired['commands'] == [[
+        'kafka-configs.sh', '--alter', '--entity-type', 'topics', '--entity-name', 'events',
+        '--add-config', 'retention.ms=3600000', '--delete-config', 'segment.ms']], repaired
+    assert not _kafka_topics(server, tmp_path, topics, check=True)['changed']
+
+    grown = _kafka_topics(server, tmp_path, [dict(topics[0], partitions=3)])
+    assert grown['changed'] and grown['changed_resources'][0]['summary'] == 'partitions 2 -> 3', grown
+    described = _tool(home, 'kafka-topics.sh', '--bootstrap-server', bootstrap, '--describe', '--topic', 'events')
+    assert 'PartitionCount: 3' in described
+
+
+def test_kafka_topics_refuses_what_cannot_change_in_place(server, tmp_path):
+    _kafka_topics(server, tmp_path, [{'name': 'fixed', 'partitions': 2, 'replication_factor': 1}])
+    refused = _kafka_topics(server, tmp_path, [
+        {'name': 'fixed', 'partitions': 1, 'replication_factor': 2},
+        {'name': 'wide', 'partitions': 1, 'replication_factor': 3}])
+    assert refused.get('failed'), refused
+    for text in ('topic fixed: partitions 1 is fewer than its 2', 'topic fixed: replication_factor 2 differs from its 1',
+                 'topic wide: replication_factor 3 is above the 1 broker(s) of the cluster (1)'):
+        assert text in refused['msg'], (text, refused['msg'])
+    listed = _tool(server['home'], 'kafka-topics.sh', '--bootstrap-server', server['bootstrap'], '--list').split()
+    assert 'wide' not in listed

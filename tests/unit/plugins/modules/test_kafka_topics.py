@@ -1,0 +1,127 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for mlops.hosts.kafka_topics on the output of Kafka 4.1.1's tools, recorded from the lab's
+distribution (lab/kafka-dist.sh); tests/integration/test_lab_kafka_dist.py runs the module against them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mlops.hosts.plugins.modules import kafka_topics
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
+
+DESCRIBE = (
+    'Topic: t1\tTopicId: XFHp02v4TWefEJZftOcwvQ\tPartitionCount: 2\tReplicationFactor: 1\t'
+    'Configs: min.insync.replicas=1,retention.ms=3600000\n'
+    '\tTopic: t1\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n'
+    '\tTopic: t1\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n'
+    'Topic: t2\tTopicId: nCtLmIw3QF2uh2Lw15H6Wg\tPartitionCount: 1\tReplicationFactor: 1\t'
+    'Configs: min.insync.replicas=1\n'
+    '\tTopic: t2\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n')
+
+CONFIGS = (
+    'Dynamic configs for topic t1 are:\n'
+    '  min.insync.replicas=1 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:min.insync.replicas=1, '
+    'DYNAMIC_DEFAULT_BROKER_CONFIG:min.insync.replicas=1, DEFAULT_CONFIG:min.insync.replicas=1}\n'
+    '  retention.ms=3600000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=3600000}\n'
+    'Dynamic configs for topic t2 are:\n')
+
+BROKERS = ('localhost:9092 (id: 1 rack: null isFenced: false) -> (\n\tProduce(0): 3 to 12 [usable: 12],\n)\n'
+           'kafka2:9092 (id: 2 rack: null isFenced: false) -> (\n)\n')
+
+
+class FakeTools(FakeCommands):
+    """Answers the describe commands with the recorded output; records the others."""
+
+    def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
+        self.record(module, args, environ_update, kwargs)
+        if '--describe' in args:
+            return 0, DESCRIBE if args[0].endswith('kafka-topics.sh') else CONFIGS, ''
+        if args[0].endswith('kafka-broker-api-versions.sh'):
+            return 0, BROKERS, ''
+        return 0, '', ''
+
+    def get_bin_path(self, module, arg, required=False, opt_dirs=None):
+        return None
+
+
+@pytest.fixture
+def tools(monkeypatch):
+    return FakeTools().install(monkeypatch)
+
+
+@pytest.fixture
+def home(tmp_path):
+    for script in ('kafka-topics.sh', 'kafka-configs.sh'):
+        path = tmp_path / 'bin' / script
+        path.parent.mkdir(exist_ok=True)
+        path.write_text('#!/bin/sh\n', encoding='utf-8')
+        path.chmod(0o755)
+    return tmp_path
+
+
+def args(home, topics, **extra):
+    return dict(kafka_home=str(home), bootstrap_server='k1:9094', command_config='/etc/kafka/admin.properties',
+                topics=topics, **extra)
+
+
+def test_parsers_read_the_recorded_output():
+    assert kafka_topics.parse_topics(DESCRIBE) == {'t1': {'partitions': 2, 'replication_factor': 1},
+                                                   't2': {'partitions': 1, 'replication_factor': 1}}
+    assert kafka_topics.parse_topic_configs(CONFIGS) == {
+        't1': {'min.insync.replicas': '1', 'retention.ms': '3600000'}, 't2': {}}
+    assert kafka_topics.parse_broker_ids(BROKERS) == [1, 2]
+
+
+def test_no_change_reads_with_two_commands(tools, home):
+    result = run_in_mode(kafka_topics, args(home, [
+        {'name': 't1', 'partitions': 2, 'replication_factor': 1,
+         'configs': {'min.insync.replicas': 1, 'retention.ms': 3600000}},
+        {'name': 't2'}]))
+    assert not result['changed'] and result['commands'] == [] and len(tools.commands) == 2
+    for argv in tools.commands:
+        assert argv[1:5] == ['--bootstrap-server', 'k1:9094', '--command-config', '/etc/kafka/admin.properties']
+
+
+def test_create_checks_the_broker_count_and_quotes_list_values(tools, home):
+    result = run_in_mode(kafka_topics, args(home, [
+        {'name': 'new', 'partitions': 3, 'replication_factor': 2, 'configs': {'cleanup.policy': ['compact', 'delete']}},
+        {'name': 't2', 'configs': {'cleanup.policy': ['compact', 'delete']}}]), check_mode=True, diff=True)
+    assert result['commands'] == [
+        ['kafka-topics.sh', '--create', '--topic', 'new', '--partitions', '3', '--replication-factor', '2',
+         '--config', 'cleanup.policy=compact,delete'],
+        ['kafka-configs.sh', '--alter', '--entity-type', 'topics', '--entity-name', 't2',
+         '--add-config', 'cleanup.policy=[compact,delete]']]
+    assert [argv[0].rsplit('/', 1)[1] for argv in tools.commands][-1] == 'kafka-broker-api-versions.sh'
+    assert result['diff'][1]['after'] == 'partitions: 1\nreplication_factor: 1\ncleanup.policy: compact,delete\n'
+    assert len(tools.commands) == 3, 'check mode ran a change'
+
+
+def test_every_refusal_at_once_and_nothing_changed(tools, home):
+    failed = run_in_mode(kafka_topics, args(home, [
+        {'name': 't1', 'partitions': 1, 'replication_factor': 3},
+        {'name': 'big', 'replication_factor': 3}]), fails=True)
+    assert failed['msg'] == (
+        'refusing to change Kafka topics: topic t1: partitions 1 is fewer than its 2; Kafka cannot remove partitions; '
+        'topic t1: replication_factor 3 differs from its 1; change it with a partition reassignment '
+        '(kafka-reassign-partitions.sh), not here; topic big: replication_factor 3 is above the 2 broker(s) of the '
+        'cluster (1, 2); nothing was changed')
+    assert not any('--alter' in argv or '--create' in argv for argv in tools.commands)
+
+
+def test_bad_input_named_before_any_command(tools, home):
+    failed = run_in_mode(kafka_topics, args(home, [
+        {'name': 'bad name'}, {'name': 't1', 'partitions': 0}, {'name': 't1', 'configs': {'retention.ms': None}}]),
+        fails=True)
+    for text in ('topics[0] (bad name): the name must be', 'topics[1] (t1): partitions must be 1 or more, not 0',
+                 'topics[2] (t1): listed twice', "topics[2] (t1): configs['retention.ms'] has no value"):
+        assert text in failed['msg'], (text, failed['msg'])
+    assert tools.commands == []
+
+
+def test_overrides_kept_when_not_exclusive(tools, home):
+    result = run_in_mode(kafka_topics, args(home, [{'name': 't1', 'configs': {'retention.ms': 1000}}],
+                                            exclusive_configs=False))
+    assert result['commands'] == [['kafka-configs.sh', '--alter', '--entity-type', 'topics', '--entity-name', 't1',
+                                   '--add-config', 'retention.ms=1000']]
+    assert result['changed_resources'][0]['summary'] == 'configs: retention.ms 3600000 -> 1000'
