@@ -23,9 +23,11 @@ description:
     replication factor than it has (that needs a partition reassignment), or, to be created, a replication factor
     above the number of brokers.
   - Topics that are not listed are left alone; the module deletes no topic.
+  - Each change is one command of Kafka's tools; topics are created one at a time.
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - mlops.hosts.kafka_admin
 attributes:
   check_mode:
     support: full
@@ -36,21 +38,6 @@ attributes:
   platform:
     platforms: posix
 options:
-  kafka_home:
-    description:
-      - The Kafka release whose C(bin/kafka-topics.sh) and C(bin/kafka-configs.sh) run, such as V(/opt/kafka/current).
-    type: path
-    required: true
-  bootstrap_server:
-    description:
-      - The listener the tools connect to, C(HOST:PORT), or several comma-separated.
-    type: str
-    required: true
-  command_config:
-    description:
-      - A client properties file on the target with the listener's security settings (C(security.protocol), TLS trust
-        and key store, SASL), passed as C(--command-config). It holds secrets; keep it readable by root only.
-    type: path
   topics:
     description: The topics.
     type: list
@@ -86,14 +73,6 @@ options:
         configuration is exactly the one given.
     type: bool
     default: true
-  environment:
-    description:
-      - Further environment variables for the tools, such as C(JAVA_HOME) or C(KAFKA_HEAP_OPTS).
-    type: dict
-    default: {}
-notes:
-  - Run it on one host of the cluster (C(run_once)) where the tools and O(command_config) are.
-  - Each change is one command of Kafka's tools (one Java start, about 1.3 s); topics are created one at a time.
 seealso:
   - name: Kafka topic-level configs
     description: The topic configuration keys and their meaning.
@@ -166,13 +145,12 @@ changed_resources:
   sample: [{kind: kafka_topic, name: events, summary: 'configs: retention.ms 86400000 -> 604800000'}]
 """
 
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._kafka_admin import KafkaTools, argument_spec
 
 _NAME = re.compile(r'^[a-zA-Z0-9._-]{1,249}$')
 _TOPIC_LINE = re.compile(r'^Topic:\s*(?P<name>\S+)\s.*?PartitionCount:\s*(?P<partitions>\d+)\s+'
@@ -180,7 +158,6 @@ _TOPIC_LINE = re.compile(r'^Topic:\s*(?P<name>\S+)\s.*?PartitionCount:\s*(?P<par
 _CONFIGS_HEADER = re.compile(r'^Dynamic configs for topic (?P<name>\S+) are:$')
 _CONFIG_LINE = re.compile(r'^\s+(?P<key>[^=\s]+)=(?P<value>.*) sensitive=(?:true|false) synonyms=\{.*\}$')
 _BROKER_LINE = re.compile(r'\(id: (?P<id>\d+) rack: ')
-_TAIL = 3000
 
 
 def parse_topics(text):
@@ -234,11 +211,7 @@ class KafkaTopics:
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        self.bin = os.path.join(self.params['kafka_home'], 'bin')
-        self.connect = ['--bootstrap-server', self.params['bootstrap_server']]
-        if self.params['command_config']:
-            self.connect += ['--command-config', self.params['command_config']]
-        self.environ = {name: str(value) for name, value in self.params['environment'].items()}
+        self.tools = KafkaTools(module)
 
     def run(self):
         wanted = self._check_input()
@@ -250,7 +223,7 @@ class KafkaTopics:
             if not plan['before']['exists'] and topic['replication_factor']:
                 creates_rf.append(topic)
         if creates_rf:
-            brokers = parse_broker_ids(self._tool('kafka-broker-api-versions.sh', []))
+            brokers = parse_broker_ids(self.tools.run('kafka-broker-api-versions.sh', []))
             for topic in creates_rf:
                 if topic['replication_factor'] > len(brokers):
                     problems.append('topic %s: replication_factor %d is above the %d broker(s) of the cluster (%s)'
@@ -262,7 +235,7 @@ class KafkaTopics:
         commands = [c for p in plans for c in p['commands']]
         if not self.module.check_mode:
             for command in commands:
-                self._tool(command[0], command[1:])
+                self.tools.run(command[0], command[1:])
         changed = [p for p in plans if p['commands']]
         result = dict(changed=bool(changed), topics=[p['before'] for p in plans], commands=commands)
         result[RESULT_KEY] = [resource('kafka_topic', p['before']['name'], '; '.join(p['summary'])) for p in changed]
@@ -296,14 +269,7 @@ class KafkaTopics:
                     continue
                 configs[str(key)] = config_text(value)
             wanted.append(dict(topic, configs=configs))
-        for name in self.params['environment']:
-            if not re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', name):
-                problems.append('environment: %r is not a valid name for an environment variable' % name)
-        for script in ('kafka-topics.sh', 'kafka-configs.sh'):
-            path = os.path.join(self.bin, script)
-            if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-                problems.append('%s is not an executable file: kafka_home %r is not a Kafka release'
-                                % (path, self.params['kafka_home']))
+        problems += self.tools.problems(['kafka-topics.sh', 'kafka-configs.sh'])
         if problems:
             self.module.fail_json(msg='; '.join(problems))
         return wanted
@@ -311,19 +277,10 @@ class KafkaTopics:
     # ---------------------------------------------------------------- reading
 
     def _read(self):
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            topics = pool.submit(self._tool, 'kafka-topics.sh', ['--describe', '--exclude-internal'])
-            configs = pool.submit(self._tool, 'kafka-configs.sh', ['--describe', '--entity-type', 'topics'])
-            return parse_topics(topics.result()), parse_topic_configs(configs.result())
-
-    def _tool(self, script, args):
-        argv = [os.path.join(self.bin, script)] + self.connect + list(args)
-        rc, out, err = self.module.run_command(argv, environ_update=self.environ)
-        if rc != 0:
-            shown = [script] + list(args)
-            self.module.fail_json(msg='%s failed (exit %d): %s' % (' '.join(shown), rc, (err or out).strip()[-_TAIL:]),
-                                  rc=rc, cmd=shown)
-        return out
+        topics, configs = self.tools.run_side_by_side([
+            ('kafka-topics.sh', ['--describe', '--exclude-internal']),
+            ('kafka-configs.sh', ['--describe', '--entity-type', 'topics'])])
+        return parse_topics(topics), parse_topic_configs(configs)
 
     # --------------------------------------------------------------- planning
 
@@ -387,10 +344,7 @@ class KafkaTopics:
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            kafka_home=dict(type='path', required=True),
-            bootstrap_server=dict(type='str', required=True),
-            command_config=dict(type='path'),
+        argument_spec=argument_spec(
             topics=dict(type='list', elements='dict', required=True, options=dict(
                 name=dict(type='str', required=True),
                 partitions=dict(type='int'),
@@ -398,7 +352,6 @@ def main():
                 configs=dict(type='dict', default={}),
             )),
             exclusive_configs=dict(type='bool', default=True),
-            environment=dict(type='dict', default={}),
         ),
         supports_check_mode=True,
     )

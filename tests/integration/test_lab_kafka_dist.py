@@ -100,7 +100,10 @@ def server(dist, tmp_path_factory):
         'controller.listener.names=CONTROLLER', 'inter.broker.listener.name=PLAINTEXT',
         'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
         f'log.dirs={top / "data"}', 'offsets.topic.replication.factor=1',
-        'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1', '']), encoding='utf-8')
+        'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1',
+        # ACLs are enforced; the loopback PLAINTEXT clients (User:ANONYMOUS) of the tests are super users.
+        'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+        'allow.everyone.if.no.acl.found=false', 'super.users=User:ANONYMOUS', '']), encoding='utf-8')
     cluster_id = _tool(home, 'kafka-storage.sh', 'random-uuid').strip()
     _tool(home, 'kafka-storage.sh', 'format', '-t', cluster_id, '-c', str(config), '--standalone')
     log_path = top / 'server.log'
@@ -301,3 +304,50 @@ def test_kafka_topics_refuses_what_cannot_change_in_place(server, tmp_path):
         assert text in refused['msg'], (text, refused['msg'])
     listed = _tool(server['home'], 'kafka-topics.sh', '--bootstrap-server', server['bootstrap'], '--list').split()
     assert 'wide' not in listed
+
+
+def _kafka_acls(server, tmp_path, acls, check=False, diff=False, **params) -> dict:
+    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'], 'acls': acls,
+            'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check, '_ansible_diff': diff,
+            **params}
+    return _module('kafka_acls', args, tmp_path)
+
+
+def _acl_lines(server, principal):
+    listed = _tool(server['home'], 'kafka-acls.sh', '--bootstrap-server', server['bootstrap'], '--list',
+                   '--principal', principal)
+    return sorted(line.strip() for line in listed.splitlines() if line.strip().startswith('(principal='))
+
+
+def test_kafka_acls_added_repaired_and_exact(server, tmp_path):
+    acls = [{'principal': 'User:alice', 'resource_type': 'topic', 'resource_name': 'team-', 'pattern_type': 'prefixed',
+             'operations': ['read', 'write', 'describe']},
+            {'principal': 'User:alice', 'resource_type': 'group', 'resource_name': 'team-', 'pattern_type': 'prefixed',
+             'operations': ['read']}]
+    plan = _kafka_acls(server, tmp_path, acls, check=True)
+    assert plan['changed'] and len(plan['added']) == 4 and _acl_lines(server, 'User:alice') == [], plan
+    done = _kafka_acls(server, tmp_path, acls)
+    assert done['changed'] and len(done['commands']) == 2, done
+    assert len(_acl_lines(server, 'User:alice')) == 4
+    assert not _kafka_acls(server, tmp_path, acls, exclusive=True)['changed']
+
+    # Drift by hand: one binding removed, one added for the same principal, one for another principal.
+    bootstrap, home = server['bootstrap'], server['home']
+    _tool(home, 'kafka-acls.sh', '--bootstrap-server', bootstrap, '--remove', '--force', '--allow-principal',
+          'User:alice', '--operation', 'Write', '--topic', 'team-', '--resource-pattern-type', 'prefixed')
+    _tool(home, 'kafka-acls.sh', '--bootstrap-server', bootstrap, '--add', '--allow-principal', 'User:alice',
+          '--operation', 'Alter', '--cluster')
+    _tool(home, 'kafka-acls.sh', '--bootstrap-server', bootstrap, '--add', '--allow-principal', 'User:bob',
+          '--operation', 'Read', '--topic', 'bobs')
+    drift = _kafka_acls(server, tmp_path, acls, check=True, diff=True, exclusive=True)
+    assert [r['name'] for r in drift['changed_resources']] == [
+        'User:alice allow write on topic team- (prefixed) from *',
+        'User:alice allow alter on cluster kafka-cluster (literal) from *'], drift
+    assert 'alter on cluster' in drift['diff']['before'] and 'alter on cluster' not in drift['diff']['after']
+    repaired = _kafka_acls(server, tmp_path, acls, exclusive=True)
+    assert repaired['changed'] and len(_acl_lines(server, 'User:alice')) == 4, repaired
+    assert len(_acl_lines(server, 'User:bob')) == 1
+
+    gone = _kafka_acls(server, tmp_path, [dict(acls[1], state='absent')])
+    assert gone['changed'] and [b['operation'] for b in gone['removed']] == ['read'], gone
+    assert len(_acl_lines(server, 'User:alice')) == 3
