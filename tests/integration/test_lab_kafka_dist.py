@@ -90,15 +90,19 @@ def _tool(home: Path, name: str, *args: str, stdin: str | None = None, check: bo
 def server(dist, tmp_path_factory):
     """A KRaft server (broker and controller) of the lab's distribution on free loopback ports."""
     home, top = dist['home'], tmp_path_factory.mktemp('server')
-    broker, controller = _free_port(), _free_port()
+    broker, controller, sasl = _free_port(), _free_port(), _free_port()
     config = top / 'server.properties'
     config.write_text('\n'.join([
         'process.roles=broker,controller', 'node.id=1',
         f'controller.quorum.bootstrap.servers=127.0.0.1:{controller}',
-        f'listeners=PLAINTEXT://127.0.0.1:{broker},CONTROLLER://127.0.0.1:{controller}',
-        f'advertised.listeners=PLAINTEXT://127.0.0.1:{broker}',
+        f'listeners=PLAINTEXT://127.0.0.1:{broker},CONTROLLER://127.0.0.1:{controller},SASL_PLAINTEXT://127.0.0.1:{sasl}',
+        f'advertised.listeners=PLAINTEXT://127.0.0.1:{broker},SASL_PLAINTEXT://127.0.0.1:{sasl}',
         'controller.listener.names=CONTROLLER', 'inter.broker.listener.name=PLAINTEXT',
-        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+        # A loopback listener where the SCRAM credentials of kafka_scram_users log in.
+        'sasl.enabled.mechanisms=SCRAM-SHA-512',
+        'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config='
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
         f'log.dirs={top / "data"}', 'offsets.topic.replication.factor=1',
         'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1',
         # ACLs are enforced; the loopback PLAINTEXT clients (User:ANONYMOUS) of the tests are super users.
@@ -117,7 +121,7 @@ def server(dist, tmp_path_factory):
             assert time.monotonic() < deadline, 'the server did not start in 90 s'
             time.sleep(1)
         yield {'home': home, 'bootstrap': f'127.0.0.1:{broker}', 'config': config, 'cluster_id': cluster_id,
-               'data': top / 'data'}
+               'data': top / 'data', 'sasl': f'127.0.0.1:{sasl}'}
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -351,3 +355,54 @@ def test_kafka_acls_added_repaired_and_exact(server, tmp_path):
     gone = _kafka_acls(server, tmp_path, [dict(acls[1], state='absent')])
     assert gone['changed'] and [b['operation'] for b in gone['removed']] == ['read'], gone
     assert len(_acl_lines(server, 'User:alice')) == 3
+
+
+def _kafka_scram_users(server, tmp_path, users, check=False) -> dict:
+    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'], 'users': users,
+            'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check}
+    return _module('kafka_scram_users', args, tmp_path)
+
+
+def _logs_in(server, tmp_path, user, password) -> bool:
+    """Whether user logs in with password over SCRAM-SHA-512 (the API versions need no ACL)."""
+    client = tmp_path / f'{user}.client.properties'
+    client.write_text('security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n'
+                      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required '
+                      f'username="{user}" password="{password}";\n', encoding='utf-8')
+    out = _tool(server['home'], 'kafka-broker-api-versions.sh', '--bootstrap-server', server['sasl'],
+                '--command-config', str(client), check=False)
+    assert 'Authentication failed' in out or '(id: 1 rack:' in out, out
+    return '(id: 1 rack:' in out
+
+
+def test_kafka_scram_users_passwords_made_on_the_host_log_in(server, tmp_path):
+    alice_file, bob_file = tmp_path / 'users' / 'alice.password', tmp_path / 'bob.password'
+    bob_file.write_text('bob-first-password\n', encoding='utf-8')
+    bob_file.chmod(0o600)
+    users = [{'name': 'alice', 'password_file': str(alice_file)}, {'name': 'bob', 'password_file': str(bob_file)}]
+    plan = _kafka_scram_users(server, tmp_path, users, check=True)
+    assert plan['changed'] and plan['set'] == {'alice': 'new password file', 'bob': 'new credential'}, plan
+    assert not alice_file.exists()
+
+    done = _kafka_scram_users(server, tmp_path, users)
+    assert done['changed'] and done['made_password_files'] == [str(alice_file)], done
+    assert oct(alice_file.stat().st_mode & 0o777) == '0o600'
+    alice_password = alice_file.read_text(encoding='utf-8').strip()
+    assert alice_password not in json.dumps(done)
+    assert _logs_in(server, tmp_path, 'alice', alice_password)
+    assert _logs_in(server, tmp_path, 'bob', 'bob-first-password')
+    assert not _logs_in(server, tmp_path, 'bob', 'a-wrong-password')
+    assert not _kafka_scram_users(server, tmp_path, users)['changed']
+
+    # The password file changed by hand is rotated; a readable password file is made private again.
+    bob_file.write_text('bob-second-password\n', encoding='utf-8')
+    alice_file.chmod(0o644)
+    drift = _kafka_scram_users(server, tmp_path, users, check=True)
+    assert drift['set'] == {'bob': 'password file differs from the credential last set'}, drift
+    assert {'kind': 'file', 'name': str(alice_file), 'summary': 'mode 0644 -> 0600'} in drift['changed_resources']
+    assert _kafka_scram_users(server, tmp_path, users)['changed']
+    assert _logs_in(server, tmp_path, 'bob', 'bob-second-password')
+    assert oct(alice_file.stat().st_mode & 0o777) == '0o600'
+
+    gone = _kafka_scram_users(server, tmp_path, [{'name': 'bob', 'state': 'absent'}])
+    assert gone['removed'] == ['bob'] and not _logs_in(server, tmp_path, 'bob', 'bob-second-password'), gone
