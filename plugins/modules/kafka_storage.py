@@ -223,7 +223,9 @@ from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_us
 from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import read_properties
 
 META = 'meta.properties'
-FORMATTED, NEW, OTHER = 'formatted', 'new', 'other'
+FORMATTED = 'formatted'
+NEW = 'new'
+OTHER = 'other'
 _UUID = re.compile(r'^[A-Za-z0-9_-]{22}$')
 _TAIL = 4000
 _QUORUM_FLAGS = {'join': ['--no-initial-controllers'], 'standalone': ['--standalone']}
