@@ -48,3 +48,9 @@ def as_user(module, user, argv):
     if not runuser:
         module.fail_json(msg='runuser (util-linux) is needed to run %s as user %r but was not found' % (program, user))
     return [runuser, '-u', user, '--'] + list(argv)
+
+
+def tail(text, limit=4000):
+    """The end of a command's output, at most limit characters (with '...' before it when cut)."""
+    text = text or ''
+    return text if len(text) <= limit else '...' + text[-limit:]

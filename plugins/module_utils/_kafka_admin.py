@@ -11,7 +11,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
-_TAIL = 3000
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import tail
 
 
 def argument_spec(**own):
@@ -56,7 +56,7 @@ class KafkaTools:
         rc, out, err = self.module.run_command(argv, environ_update=self.environ)
         if rc != 0:
             shown = [script] + list(args)
-            self.module.fail_json(msg='%s failed (exit %d): %s' % (' '.join(shown), rc, (err or out).strip()[-_TAIL:]),
+            self.module.fail_json(msg='%s failed (exit %d): %s' % (' '.join(shown), rc, tail((err or out).strip(), 3000)),
                                   rc=rc, cmd=shown)
         return out
 

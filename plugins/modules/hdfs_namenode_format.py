@@ -262,7 +262,7 @@ from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, tail, use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import parse_java_properties
 
@@ -277,12 +277,6 @@ _RECOVERY = ('Nothing was changed. To recover deliberately: point the metadata d
              'restore them from a backup; in a highly available pair whose other NameNode is active, initialise this '
              'one from it with "hdfs namenode -bootstrapStandby" run as %(user)s, then run again; to start over with an '
              'empty file system, first remove the old namespace from every place named here.')
-_TAIL = 4000
-
-
-def _tail(text):
-    text = text or ''
-    return text if len(text) <= _TAIL else '...' + text[-_TAIL:]
 
 
 class _NameDir:
@@ -528,9 +522,9 @@ class NamenodeFormat:
         if self.hadoop_conf_dir:
             environ['HADOOP_CONF_DIR'] = self.hadoop_conf_dir
         rc, out, err = self.module.run_command(argv, check_rc=False, environ_update=environ, cwd='/')
-        output = dict(cmd=argv, rc=rc, stdout=_tail(out), stderr=_tail(err))
+        output = dict(cmd=argv, rc=rc, stdout=tail(out), stderr=tail(err))
         if rc != 0:
-            self.fail('%s failed (rc=%d): %s' % (' '.join(argv), rc, _tail(err or out).strip()),
+            self.fail('%s failed (rc=%d): %s' % (' '.join(argv), rc, tail(err or out).strip()),
                       **self._result(False, 'the format command failed', **output))
         missing = [d for d in self.dirs if not os.path.isfile(d.version_path)]
         if missing:

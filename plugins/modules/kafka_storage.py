@@ -219,7 +219,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, listed, resource
-from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, tail, use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import read_properties
 
 META = 'meta.properties'
@@ -227,7 +227,6 @@ FORMATTED = 'formatted'
 NEW = 'new'
 OTHER = 'other'
 _UUID = re.compile(r'^[A-Za-z0-9_-]{22}$')
-_TAIL = 4000
 _QUORUM_FLAGS = {'join': ['--no-initial-controllers'], 'standalone': ['--standalone']}
 _REJOIN = (
     'To rejoin deliberately, with the other controllers running: format it as an observer '
@@ -235,11 +234,6 @@ _REJOIN = (
     '{user}), start the node, then replace its old voter with kafka-metadata-quorum.sh --bootstrap-controller '
     'HOST:PORT remove-controller --controller-id {node} --controller-directory-id OLD_DIRECTORY_ID, and '
     'add-controller with this node\'s configuration. Nothing was changed.')
-
-
-def _tail(text):
-    text = text or ''
-    return text if len(text) <= _TAIL else '...' + text[-_TAIL:]
 
 
 class Directory:
@@ -410,7 +404,7 @@ class KafkaStorage:
                                       % (script, self.params['kafka_home']), **self._result([]))
         environ = {name: str(value) for name, value in self.params['environment'].items()}
         rc, out, err = self.module.run_command(argv, environ_update=environ)
-        output = dict(cmd=argv, stdout=_tail(out), stderr=_tail(err))
+        output = dict(cmd=argv, stdout=tail(out), stderr=tail(err))
         missing = []
         for d in new:
             meta = read_properties(os.path.join(d.path, META)) or {}
