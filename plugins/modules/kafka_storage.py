@@ -258,7 +258,10 @@ class Directory:
         if meta is not None:
             self.state, self.meta = FORMATTED, meta
             return
-        self.entries = sorted(os.listdir(self.path))
+        try:
+            self.entries = sorted(os.listdir(self.path))
+        except OSError as exc:
+            self.entries = ['(cannot be listed: %s)' % exc.strerror]
         self.state = OTHER if self.entries else NEW
 
     def result(self):
