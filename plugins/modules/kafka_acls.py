@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: kafka_acls
 short_description: Keep the ACLs of a Kafka cluster's principals, in one module execution
-version_added: 0.9.0
+version_added: 0.8.0
 description:
   - Adds the ACL bindings of O(acls) that the cluster lacks and removes those with O(acls[].state=absent), using
     C(kafka-acls.sh) of the Kafka release against a running cluster whose authorizer is C(StandardAuthorizer).

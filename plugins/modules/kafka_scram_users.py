@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: kafka_scram_users
 short_description: Keep the SCRAM credentials of Kafka users, with passwords that never leave the host
-version_added: 0.9.0
+version_added: 0.8.0
 description:
   - Gives each user of O(users) a SCRAM credential in a running Kafka cluster, with the password kept in a file on
     the target (O(users[].password_file)), and removes the credentials of users with O(users[].state=absent).

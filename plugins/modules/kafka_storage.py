@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: kafka_storage
 short_description: Format the log directories of a Kafka KRaft node once, and new empty ones into its cluster
-version_added: 0.9.0
+version_added: 0.8.0
 description:
   - Runs C(kafka-storage.sh format) for the directories of a Kafka node in KRaft mode that are new (missing or
     empty), and nothing when every directory is formatted. A directory is formatted when it holds

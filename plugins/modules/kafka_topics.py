@@ -10,7 +10,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: kafka_topics
 short_description: Create Kafka topics and keep their partition count and configuration, in one module execution
-version_added: 0.9.0
+version_added: 0.8.0
 description:
   - Makes each topic of O(topics) exist with at least its partitions and exactly its listed configuration, using the
     tools of the Kafka release in O(kafka_home) (C(kafka-topics.sh), C(kafka-configs.sh)) against a running
