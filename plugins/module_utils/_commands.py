@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
+
+# A name an environment variable may have (POSIX shells' rule).
+ENV_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 
 # Commands run with the C locale, so that their messages do not depend on the language of the target.
 C_LOCALE = dict(LANG='C', LC_ALL='C', LC_MESSAGES='C')
@@ -54,3 +58,9 @@ def tail(text, limit=4000):
     """The end of a command's output, at most limit characters (with '...' before it when cut)."""
     text = text or ''
     return text if len(text) <= limit else '...' + text[-limit:]
+
+
+def environment_problems(environment):
+    """One message per name of environment (the option of that name) that cannot be an environment variable's."""
+    return ['environment: %r is not a valid name for an environment variable' % name
+            for name in environment if not ENV_NAME.fullmatch(name)]

@@ -8,10 +8,9 @@ mlops.hosts.kafka_admin fragment (kafka_topics, kafka_acls)."""
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.mlops.hosts.plugins.module_utils._commands import tail
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import environment_problems, tail
 
 
 def argument_spec(**own):
@@ -40,10 +39,7 @@ class KafkaTools:
 
     def problems(self, scripts):
         """What is wrong with the options for running scripts (list of text, empty when nothing)."""
-        found = []
-        for name in self.environ:
-            if not re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', name):
-                found.append('environment: %r is not a valid name for an environment variable' % name)
+        found = environment_problems(self.environ)
         for script in scripts:
             path = os.path.join(self.home, 'bin', script)
             if not (os.path.isfile(path) and os.access(path, os.X_OK)):

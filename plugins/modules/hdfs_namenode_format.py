@@ -262,7 +262,7 @@ from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, tail, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import ENV_NAME, as_user, tail, use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
 from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import parse_java_properties
 
@@ -271,7 +271,6 @@ _FORMATTED = 'formatted'
 _EMPTY = 'empty'
 _MISSING = 'missing'
 _UNKNOWN = 'unknown'
-_ENV_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 _SHOWN_ENTRIES = 5
 _RECOVERY = ('Nothing was changed. To recover deliberately: point the metadata directories back at the old ones, or '
              'restore them from a backup; in a highly available pair whose other NameNode is active, initialise this '
@@ -402,7 +401,7 @@ class NamenodeFormat:
         if not self.hdfs_command:
             self.fail('hdfs_command must not be empty')
         for name, value in self.module.params['environment'].items():
-            if not _ENV_NAME.fullmatch(name):
+            if not ENV_NAME.fullmatch(name):
                 self.fail('environment: %r is not a valid name for an environment variable' % name)
             if value is None:
                 self.fail('environment[%r] has no value; quote it, or use an empty string ""' % name)

@@ -219,7 +219,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, listed, resource
-from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, tail, use_c_locale
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import as_user, environment_problems, tail, use_c_locale
 from ansible_collections.mlops.hosts.plugins.module_utils._java_properties import read_properties
 
 META = 'meta.properties'
@@ -307,6 +307,7 @@ class KafkaStorage:
                             'kafka-storage.sh random-uuid prints)' % cluster_id)
         if self.params['quorum'] == 'initial_controllers' and not self.params['initial_controllers']:
             problems.append('quorum=initial_controllers needs initial_controllers (ID@HOST:PORT:DIRECTORY_ID, ...)')
+        problems += environment_problems(self.params['environment'])
         path = self.params['config']
         config = read_properties(path)
         if config is None:
@@ -392,10 +393,6 @@ class KafkaStorage:
                     **self._result([]))
             argv += (['--initial-controllers', params['initial_controllers']] if quorum == 'initial_controllers'
                      else _QUORUM_FLAGS[quorum])
-        environment = params['environment']
-        for name in environment:
-            if not re.match(r'^[A-Za-z_][A-Za-z0-9_]*$', name):
-                self.module.fail_json(msg='environment: %r is not a valid name for an environment variable' % name)
         return argv
 
     # --------------------------------------------------------------- formatting

@@ -123,9 +123,10 @@ def test_nothing_to_do_when_every_directory_is_formatted(tool, home, tmp_path):
 def test_every_problem_of_the_input_at_once(tool, home, tmp_path):
     conf = tmp_path / 'server.properties'
     conf.write_text('process.roles=zookeeper\nnode.id=one\nlog.dirs=relative/dir\n', encoding='utf-8')
-    failed = run_in_mode(kafka_storage, dict(args(home, conf, quorum='initial_controllers'), cluster_id='not-a-uuid'),
-                         fails=True)
+    failed = run_in_mode(kafka_storage, dict(args(home, conf, quorum='initial_controllers'), cluster_id='not-a-uuid',
+                                             environment={'BAD-NAME': 'x'}), fails=True)
     for text in ("cluster_id 'not-a-uuid' is not a Kafka UUID", 'quorum=initial_controllers needs initial_controllers',
+                 "environment: 'BAD-NAME' is not a valid name for an environment variable",
                  "sets no numeric node.id (found 'one')", "process.roles must be broker, controller or both",
                  "the directory 'relative/dir' is not an absolute path"):
         assert text in failed['msg'], (text, failed['msg'])
