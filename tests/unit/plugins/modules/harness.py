@@ -135,3 +135,14 @@ def tree(root):
                 with open(path, 'rb') as handle:
                     snapshot[path] = ('file', handle.read(), stat.S_IMODE(st.st_mode), st.st_ino, st.st_mtime_ns)
     return snapshot
+
+
+def kafka_home(root, *scripts):
+    """A stand-in Kafka release below root: root/kafka/bin/<script> for each script, executable. Returns root/kafka."""
+    home = root / 'kafka'
+    (home / 'bin').mkdir(parents=True)
+    for script in scripts:
+        path = home / 'bin' / script
+        path.write_text('#!/bin/sh\n', encoding='utf-8')
+        path.chmod(0o755)
+    return home

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import kafka_acls
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, kafka_home, run_in_mode
 
 LISTED = (
     'Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=events, patternType=LITERAL)`:\n'
@@ -39,11 +39,7 @@ def tool(monkeypatch):
 
 @pytest.fixture
 def home(tmp_path):
-    path = tmp_path / 'bin' / 'kafka-acls.sh'
-    path.parent.mkdir()
-    path.write_text('#!/bin/sh\n', encoding='utf-8')
-    path.chmod(0o755)
-    return tmp_path
+    return kafka_home(tmp_path, 'kafka-acls.sh')
 
 
 def args(home, acls, **extra):

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import kafka_scram_users
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import USER, FakeCommands, run_in_mode
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import USER, FakeCommands, kafka_home, run_in_mode
 
 DESCRIBED = ("SCRAM credential configs for user-principal 'bob' are SCRAM-SHA-512=iterations=8192\n"
              "SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=4096, "
@@ -41,11 +41,7 @@ def tool(monkeypatch):
 
 @pytest.fixture
 def home(tmp_path):
-    path = tmp_path / 'kafka' / 'bin' / 'kafka-configs.sh'
-    path.parent.mkdir(parents=True)
-    path.write_text('#!/bin/sh\n', encoding='utf-8')
-    path.chmod(0o755)
-    return tmp_path / 'kafka'
+    return kafka_home(tmp_path, 'kafka-configs.sh')
 
 
 def args(home, users):

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import kafka_storage
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, kafka_home, run_in_mode
 
 CLUSTER = 'MkU3OEVBNTcwNTJENDM2Qg'
 
@@ -59,11 +59,7 @@ def tool(monkeypatch):
 
 @pytest.fixture
 def home(tmp_path):
-    script = tmp_path / 'kafka' / 'bin' / 'kafka-storage.sh'
-    script.parent.mkdir(parents=True)
-    script.write_text('#!/bin/sh\n', encoding='utf-8')
-    script.chmod(0o755)
-    return tmp_path / 'kafka'
+    return kafka_home(tmp_path, 'kafka-storage.sh')
 
 
 def config(tmp_path, dirs, **extra):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import kafka_topics
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, kafka_home, run_in_mode
 
 DESCRIBE = (
     'Topic: t1\tTopicId: XFHp02v4TWefEJZftOcwvQ\tPartitionCount: 2\tReplicationFactor: 1\t'
@@ -52,12 +52,7 @@ def tools(monkeypatch):
 
 @pytest.fixture
 def home(tmp_path):
-    for script in ('kafka-topics.sh', 'kafka-configs.sh'):
-        path = tmp_path / 'bin' / script
-        path.parent.mkdir(exist_ok=True)
-        path.write_text('#!/bin/sh\n', encoding='utf-8')
-        path.chmod(0o755)
-    return tmp_path
+    return kafka_home(tmp_path, 'kafka-topics.sh', 'kafka-configs.sh')
 
 
 def args(home, topics, **extra):
