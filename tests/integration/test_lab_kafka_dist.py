@@ -255,11 +255,16 @@ def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
     assert 'node.id=4' in _meta(tmp_path / 'b1')
 
 
-def _kafka_topics(server, tmp_path, topics, check=False, diff=False, **params) -> dict:
-    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'], 'topics': topics,
+def _admin(module: str, server, tmp_path, check=False, diff=False, **params) -> dict:
+    """One of the Kafka admin modules (kafka_topics, kafka_acls, kafka_scram_users) against the lab server."""
+    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'],
             'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check, '_ansible_diff': diff,
             **params}
-    return _module('kafka_topics', args, tmp_path)
+    return _module(module, args, tmp_path)
+
+
+def _kafka_topics(server, tmp_path, topics, **kwargs) -> dict:
+    return _admin('kafka_topics', server, tmp_path, topics=topics, **kwargs)
 
 
 def test_kafka_topics_creates_grows_and_keeps_configs(server, tmp_path):
@@ -310,11 +315,8 @@ def test_kafka_topics_refuses_what_cannot_change_in_place(server, tmp_path):
     assert 'wide' not in listed
 
 
-def _kafka_acls(server, tmp_path, acls, check=False, diff=False, **params) -> dict:
-    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'], 'acls': acls,
-            'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check, '_ansible_diff': diff,
-            **params}
-    return _module('kafka_acls', args, tmp_path)
+def _kafka_acls(server, tmp_path, acls, **kwargs) -> dict:
+    return _admin('kafka_acls', server, tmp_path, acls=acls, **kwargs)
 
 
 def _acl_lines(server, principal):
@@ -357,10 +359,8 @@ def test_kafka_acls_added_repaired_and_exact(server, tmp_path):
     assert len(_acl_lines(server, 'User:alice')) == 3
 
 
-def _kafka_scram_users(server, tmp_path, users, check=False) -> dict:
-    args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'], 'users': users,
-            'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, '_ansible_check_mode': check}
-    return _module('kafka_scram_users', args, tmp_path)
+def _kafka_scram_users(server, tmp_path, users, **kwargs) -> dict:
+    return _admin('kafka_scram_users', server, tmp_path, users=users, **kwargs)
 
 
 def _logs_in(server, tmp_path, user, password) -> bool:
