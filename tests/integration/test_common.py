@@ -64,6 +64,33 @@ def test_tls_ip_names_are_ip_sans_and_a_valid_certificate_is_kept(tmp_path):
     assert (tmp_path / 'key.pem').read_bytes() == key
 
 
+def test_tls_client_auth_and_pkcs8_key_for_mutual_tls(tmp_path):
+    """Kafka's nodes: clientAuth too, a PKCS#8 key; a kept certificate is returned as pem, one with other usages remade."""
+    from cryptography import x509
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    options = {'_common_tls_cert': str(tmp_path / 'cert.pem'), '_common_tls_key': str(tmp_path / 'key.pem'),
+               '_common_tls_names': ['kafka1.example.org']}
+    first, made = entry('tls', {**options, '_common_tls_key_format': 'pkcs8'})
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert made['pem'] == ''
+    assert (tmp_path / 'key.pem').read_text().startswith('-----BEGIN PRIVATE KEY-----')
+    served_only = (tmp_path / 'cert.pem').read_bytes()
+
+    mutual, remade = entry('tls', {**options, '_common_tls_key_format': 'pkcs8',
+                                   '_common_tls_extended_key_usage': ['serverAuth', 'clientAuth']})
+    assert mutual.returncode == 0, mutual.stdout + mutual.stderr
+    assert remade['changed_paths'] == [options['_common_tls_cert']]
+    usages = x509.load_pem_x509_certificate((tmp_path / 'cert.pem').read_bytes()).extensions.get_extension_for_class(
+        x509.ExtendedKeyUsage).value
+    assert list(usages) == [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert (tmp_path / 'cert.pem').read_bytes() != served_only
+
+    again, kept = entry('tls', {**options, '_common_tls_key_format': 'pkcs8',
+                                '_common_tls_extended_key_usage': ['serverAuth', 'clientAuth']})
+    assert again.returncode == 0 and not kept['changed'], again.stdout
+    assert kept['pem'] == (tmp_path / 'cert.pem').read_text()
+
+
 def test_tls_check_mode_on_a_bare_host_changes_nothing(tmp_path):
     result, would = entry('tls', {'_common_tls_cert': str(tmp_path / 'cert.pem'), '_common_tls_key': str(tmp_path / 'key.pem')},
                           '--check')
