@@ -39,6 +39,7 @@ tools=(
   kafka-console-producer.sh:org.apache.kafka.tools.ConsoleProducer
   kafka-console-consumer.sh:org.apache.kafka.tools.consumer.ConsoleConsumer
   kafka-dump-log.sh:kafka.tools.DumpLogSegments
+  kafka-verifiable-producer.sh:org.apache.kafka.tools.VerifiableProducer
 )
 
 dist_assemble() {
