@@ -27,11 +27,11 @@ def test_seeded_ids_are_stable_and_distinct():
     assert kafka_uuid('cluster node 1') != kafka_uuid('cluster node 2')
 
 
-@pytest.mark.parametrize('seed', [str(i) for i in range(2000)])
-def test_never_reserved_nor_option_like(seed):
-    value = kafka_uuid(seed)
-    raw = _bytes(value)
-    assert value[0] not in '-_' and raw not in (bytes(16), bytes(15) + b'\x01')
+def test_never_reserved_nor_option_like():
+    for seed in (str(i) for i in range(2000)):
+        value = kafka_uuid(seed)
+        raw = _bytes(value)
+        assert value[0] not in '-_' and raw not in (bytes(16), bytes(15) + b'\x01'), seed
 
 
 def test_refuses_non_strings():
