@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOK = ROOT / 'tests' / 'integration' / 'playbooks' / 'preflight.yml'
 # The preflight tasks without the argument spec, for the checks that repeat what the spec refuses.
 SPECLESS_PLAYBOOK = ROOT / 'tests' / 'integration' / 'playbooks' / 'preflight_tasks.yml'
+
+
+def inventory_file(tmp_path, text: str) -> str:
+    """An INI inventory of localhost (the host under test) and the groups of text, for roles that read other members."""
+    path = tmp_path / 'hosts.ini'
+    path.write_text('localhost ansible_connection=local\n' + textwrap.dedent(text))
+    return str(path)
 
 
 def preflight(extra_vars: dict, role: str = 'base', inventory: str = 'localhost,',

@@ -8,19 +8,12 @@ places (the play still runs on localhost only).
 
 from __future__ import annotations
 
-import textwrap
 
-from test_preflight import assert_refused, preflight
+from test_preflight import assert_refused, inventory_file, preflight
 
 SHA512 = 'ab' * 64
 SHA256 = 'sha256:' + 'a' * 64
 SHA_RULE = "is not a SHA-512 checksum: 'sha512:' and 128 hex digits, or the hex digits alone"
-
-
-def _inventory(tmp_path, text: str) -> str:
-    path = tmp_path / 'hosts.ini'
-    path.write_text('localhost ansible_connection=local\n' + textwrap.dedent(text))
-    return str(path)
 
 
 def test_good_input_passes(tmp_path):
@@ -44,7 +37,7 @@ def test_good_input_passes(tmp_path):
 
 
 def test_good_cluster_layout_passes(tmp_path):
-    inventory = _inventory(tmp_path, """\
+    inventory = inventory_file(tmp_path, """\
         nn1 hadoop_host=nn1.example.com
         [hdfs_namenodes]
         nn1
@@ -130,7 +123,7 @@ def test_hadoop_reports_every_problem_of_its_settings():
 
 
 def test_hadoop_refuses_daemons_out_of_place(tmp_path):
-    crowded = _inventory(tmp_path, """\
+    crowded = inventory_file(tmp_path, """\
         [hdfs_namenodes]
         nn1 hadoop_namenode_id=a
         nn2 hadoop_namenode_id=a
@@ -166,7 +159,7 @@ def test_hadoop_refuses_daemons_out_of_place(tmp_path):
         "hadoop_host['rm_2']: 'rm_2' is not a host name",
         "hadoop_namenode_http_address: '127.0.0.1:9870' is not an address the Secondary NameNode (snn1) can reach"],
         crowded)
-    six = _inventory(tmp_path, """\
+    six = inventory_file(tmp_path, """\
         [hdfs_namenodes]
         nn[1:6]
         [hdfs_datanodes]
@@ -175,7 +168,7 @@ def test_hadoop_refuses_daemons_out_of_place(tmp_path):
     assert_refused('hadoop', {'hadoop_checksum': SHA512}, [
         "hadoop_namenode_group: group 'hdfs_namenodes' has 6 hosts (nn1, nn2, nn3, nn4, nn5, nn6), more than 5",
         "hadoop_zookeeper_hosts: [] has 0 items, fewer than 1 (automatic failover needs ZooKeeper"], six)
-    headless = _inventory(tmp_path, """\
+    headless = inventory_file(tmp_path, """\
         [hdfs_datanodes]
         localhost
         [yarn_nodemanagers]
@@ -216,7 +209,7 @@ def refusal_text(role: str, extra_vars: dict) -> str:
 
 
 def test_spark_on_yarn_and_standby_masters_are_checked(tmp_path):
-    inventory = _inventory(tmp_path, """\
+    inventory = inventory_file(tmp_path, """\
         [spark_masters]
         m1
         m2

@@ -7,21 +7,14 @@ gives the other members of the cluster (the play still runs on localhost only).
 
 from __future__ import annotations
 
-import textwrap
 
-from test_preflight import assert_refused, preflight
+from test_preflight import assert_refused, inventory_file, preflight
 
 CHECKSUM = 'a' * 128
 
 
-def _inventory(tmp_path, text: str) -> str:
-    path = tmp_path / 'hosts.ini'
-    path.write_text('localhost ansible_connection=local\n' + textwrap.dedent(text))
-    return str(path)
-
-
 def test_good_clusters_pass(tmp_path):
-    combined = _inventory(tmp_path, """\
+    combined = inventory_file(tmp_path, """\
         [kafka_nodes]
         kafka1
         localhost
@@ -30,7 +23,7 @@ def test_good_clusters_pass(tmp_path):
     result = preflight({'kafka_checksum': CHECKSUM, 'kafka_server_extra': {'log.retention.hours': 72}}, 'kafka', combined)
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'changed=0' in result.stdout
-    separate = _inventory(tmp_path, """\
+    separate = inventory_file(tmp_path, """\
         [kafka_controllers]
         c1
         [kafka_brokers]
@@ -43,7 +36,7 @@ def test_good_clusters_pass(tmp_path):
 
 
 def test_kafka_reports_every_problem(tmp_path):
-    crowded = _inventory(tmp_path, """\
+    crowded = inventory_file(tmp_path, """\
         [kafka_nodes]
         localhost kafka_node_id=7
         kafka2 kafka_node_id=7
@@ -72,7 +65,7 @@ def test_kafka_reports_every_problem(tmp_path):
 
 
 def test_kafka_refuses_a_host_outside_the_groups(tmp_path):
-    elsewhere = _inventory(tmp_path, """\
+    elsewhere = inventory_file(tmp_path, """\
         [kafka_nodes]
         kafka1
         """)

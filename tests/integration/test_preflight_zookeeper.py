@@ -7,19 +7,12 @@ inventory gives the other members of the ensemble (the play still runs on localh
 
 from __future__ import annotations
 
-import textwrap
 
-from test_preflight import assert_refused, preflight
-
-
-def _inventory(tmp_path, text: str) -> str:
-    path = tmp_path / 'hosts.ini'
-    path.write_text('localhost ansible_connection=local\n' + textwrap.dedent(text))
-    return str(path)
+from test_preflight import assert_refused, inventory_file, preflight
 
 
 def test_good_ensembles_pass(tmp_path):
-    three = _inventory(tmp_path, """\
+    three = inventory_file(tmp_path, """\
         [zookeeper_nodes]
         zk1 zookeeper_id=5
         localhost
@@ -28,7 +21,7 @@ def test_good_ensembles_pass(tmp_path):
     result = preflight({'zookeeper_cfg_extra': {'secureClientPort': 2281, 'sslQuorum': True}}, 'zookeeper', three)
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'changed=0' in result.stdout
-    standalone = _inventory(tmp_path, """\
+    standalone = inventory_file(tmp_path, """\
         [zookeeper_nodes]
         localhost
         """)
@@ -37,7 +30,7 @@ def test_good_ensembles_pass(tmp_path):
 
 
 def test_zookeeper_reports_every_problem(tmp_path):
-    crowded = _inventory(tmp_path, """\
+    crowded = inventory_file(tmp_path, """\
         [zookeeper_nodes]
         localhost zookeeper_id=300
         zk2 zookeeper_id=7
@@ -64,7 +57,7 @@ def test_zookeeper_reports_every_problem(tmp_path):
 
 
 def test_zookeeper_refuses_a_host_outside_the_group_and_shared_ports(tmp_path):
-    elsewhere = _inventory(tmp_path, """\
+    elsewhere = inventory_file(tmp_path, """\
         [zookeeper_nodes]
         zk1
         """)
