@@ -120,3 +120,54 @@ def test_overrides_kept_when_not_exclusive(tools, home):
     assert result['commands'] == [['kafka-configs.sh', '--alter', '--entity-type', 'topics', '--entity-name', 't1',
                                    '--add-config', 'retention.ms=1000']]
     assert result['changed_resources'][0]['summary'] == 'configs: retention.ms 3600000 -> 1000'
+
+
+class ArchivingTools(FakeTools):
+    """Writes the class archive a tool is asked for at its exit, as the JVM does; can warn that an archive is unusable."""
+
+    def __init__(self, unusable=False, content='classes'):
+        super().__init__()
+        self.unusable = unusable
+        self.content = content
+
+    def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
+        options = (environ_update or {}).get('KAFKA_JVM_PERFORMANCE_OPTS', '')
+        rc, out, err = super().run_command(module, args, check_rc, environ_update, **kwargs)
+        for option in options.split():
+            if option.startswith('-XX:ArchiveClassesAtExit='):
+                with open(option.split('=', 1)[1], 'w', encoding='utf-8') as archive:
+                    archive.write(self.content)
+        if self.unusable and '-XX:SharedArchiveFile=' in options:
+            err = '[0.038s][warning][cds,dynamic] Unable to use shared archive. The top archive failed to load'
+        return rc, out, err
+
+
+def test_tools_run_as_short_lived_jvms_and_make_then_use_the_class_archive(monkeypatch, home, tmp_path):
+    archive = tmp_path / 'cache' / 'tools.jsa'
+    topics = [{'name': 't2'}]
+    fake = ArchivingTools().install(monkeypatch)
+    # No directory for the archive: none is asked for; the tools run with the short-lived JVM's options.
+    run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)))
+    assert all(env['KAFKA_JVM_PERFORMANCE_OPTS'].startswith('-XX:TieredStopAtLevel=1 -XX:+UseSerialGC')
+               and 'Archive' not in env['KAFKA_JVM_PERFORMANCE_OPTS'] for env in fake.environ), fake.environ
+    archive.parent.mkdir()
+    # A check writes nothing, not even the archive.
+    run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)), check_mode=True)
+    assert not archive.exists()
+    # The first run writes it (each tool to its own file, renamed into place), the next one maps it.
+    run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)))
+    assert archive.read_text(encoding='utf-8') == 'classes' and oct(archive.stat().st_mode & 0o777) == '0o644'
+    assert sorted(p.name for p in archive.parent.iterdir()) == ['tools.jsa']
+    fake.environ.clear()
+    run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)))
+    assert all(f'-XX:SharedArchiveFile={archive}' in env['KAFKA_JVM_PERFORMANCE_OPTS'] for env in fake.environ)
+    # An archive the JVM cannot map (another Java) is removed; a tool that starts after that makes it again (the two
+    # reads run side by side).
+    fake = ArchivingTools(unusable=True, content='remade').install(monkeypatch)
+    run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)))
+    assert any('SharedArchiveFile' in env['KAFKA_JVM_PERFORMANCE_OPTS'] for env in fake.environ)
+    assert not archive.exists() or archive.read_text(encoding='utf-8') == 'remade'
+    # Options given in the environment replace the short-lived JVM's.
+    fake = ArchivingTools().install(monkeypatch)
+    run_in_mode(kafka_topics, args(home, topics, environment={'KAFKA_JVM_PERFORMANCE_OPTS': '-Xint'}))
+    assert {env['KAFKA_JVM_PERFORMANCE_OPTS'] for env in fake.environ} == {'-Xint'}
