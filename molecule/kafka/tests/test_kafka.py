@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import time
 import uuid
 from pathlib import Path
@@ -140,6 +141,38 @@ def test_authorised_client_produces_and_consumes_over_tls(client):
     assert sent.rc == 0 and 'ERROR' not in sent.stdout + sent.stderr, sent.stdout + sent.stderr
     read = consume(client, config, 'events', f'events-{uuid.uuid4().hex[:6]}')
     assert marker in read.stdout.split(), read.stdout + read.stderr
+
+
+# Produces argv[2] to the topic events and reads it back, with the settings of the librdkafka file argv[1].
+PYTHON_CLIENT = r'''
+import sys, time, uuid
+from confluent_kafka import Consumer, Producer
+conf = dict(line.split('=', 1) for line in open(sys.argv[1]).read().splitlines() if line and not line.startswith('#'))
+errors = []
+producer = Producer(conf)
+producer.produce('events', sys.argv[2].encode(), callback=lambda err, msg: err and errors.append(str(err)))
+assert producer.flush(60) == 0 and not errors, errors
+consumer = Consumer(dict(conf, **{'group.id': 'events-py-' + uuid.uuid4().hex[:6], 'auto.offset.reset': 'earliest'}))
+consumer.subscribe(['events'])
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    message = consumer.poll(1)
+    if message is not None and message.error() is None and message.value() == sys.argv[2].encode():
+        print('read back', sys.argv[2])
+        break
+consumer.close()
+'''
+
+
+def test_python_client_of_the_data_science_environment_produces_and_consumes(client):
+    """Kafka's Python client, which python_env puts in the data-science environment of a kafka_clients host, with the
+    librdkafka settings the client entry point wrote: TLS checked against the cluster's trust, SCRAM as alice."""
+    config = '/etc/kafka/client/alice.librdkafka.properties'
+    assert client.file(config).mode == 0o600
+    assert 'password' not in client.file('/etc/kafka/client/client.librdkafka.properties').content_string
+    marker = f'python-{uuid.uuid4().hex[:8]}'
+    run = client.run(f'/opt/mlops/envs/datascience/bin/python -c {shlex.quote(PYTHON_CLIENT)} {config} {marker}')
+    assert run.rc == 0 and f'read back {marker}' in run.stdout, run.stdout + run.stderr
 
 
 def test_unauthenticated_unverified_and_unauthorised_clients_are_refused(client):
