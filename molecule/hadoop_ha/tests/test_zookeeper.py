@@ -122,7 +122,7 @@ def test_a_different_id_on_disk_stops_the_run_and_is_kept(nodes):
     node = nodes['ha3']
     node.run_expect([0], f'cp -p {MYID} /root/myid.kept && echo 9 > {MYID}')
     try:
-        run = run_playbook(scenario_playbook(), '--tags', 'zookeeper_configure', limit='ha3')
+        run = run_playbook(scenario_playbook('cluster.yml'), '--tags', 'zookeeper_configure', limit='ha3')
         assert run.rc != 0
         message = ' '.join(msg for _, msg in run.failed.get('ha3', []))
         assert f"{MYID} holds '9', not '3': ha3 is given ZooKeeper id 3 by the inventory" in message, run.output[-3000:]
