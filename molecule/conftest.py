@@ -163,16 +163,24 @@ print(json.dumps(report))
 '''
 
 
-def managed_units(hostname: str) -> list[dict]:
-    """Every unit the roles run on the host, with its declared inputs, from a check run's module arguments."""
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json')
-    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+_CHECK_REPORTS: dict = {}
+
+
+def managed_units(hostname: str, tested: str) -> list[dict]:
+    """Every unit the roles run on the host, with its declared inputs, from a check run's module arguments.
+
+    tested: the hosts the test module tests (a --limit pattern); one check run of them all serves each of their
+    tests, as the declarations do not change between tests.
+    """
     inventory = os.path.dirname(os.environ['MOLECULE_INVENTORY_FILE'])
-    proc = subprocess.run(['ansible-playbook', '-i', inventory, str(scenario_playbook()), '--check', '--limit', hostname],
-                          env=env, capture_output=True, text=True, check=False)
-    report = json.loads(proc.stdout[proc.stdout.index('{'):])
+    if (inventory, tested) not in _CHECK_REPORTS:
+        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json')
+        env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+        proc = subprocess.run(['ansible-playbook', '-i', inventory, str(scenario_playbook()), '--check', '--limit', tested],
+                              env=env, capture_output=True, text=True, check=False)
+        _CHECK_REPORTS[inventory, tested] = json.loads(proc.stdout[proc.stdout.index('{'):])
     units = []
-    for play in report.get('plays', []):
+    for play in _CHECK_REPORTS[inventory, tested].get('plays', []):
         for task in play.get('tasks', []):
             result = task.get('hosts', {}).get(hostname, {})
             args = result.get('invocation', {}).get('module_args', {})
@@ -185,9 +193,9 @@ def managed_units(hostname: str) -> list[dict]:
     return units
 
 
-def assert_services_started_after_their_inputs(host, hostname: str) -> None:
-    """No managed service on the host started before any of its inputs was last modified."""
-    units = managed_units(hostname)
+def assert_services_started_after_their_inputs(host, hostname: str, tested: str) -> None:
+    """No managed service on the host started before any of its inputs was last modified (tested: managed_units)."""
+    units = managed_units(hostname, tested)
     assert units, 'the check run reported no managed unit on this host'
     out = host.run('python3 -c %s %s' % (shlex.quote(_INPUTS_PROBE), shlex.quote(json.dumps(units))))
     assert out.rc == 0, out.stderr
@@ -205,7 +213,8 @@ def observed_state_tests(*roles: str, services: bool = True) -> tuple:
     def stage_tag_alone(hostname, tag, check):
         assert_stage_tag_alone(hostname, tag, check)
 
-    def services_started_after_their_inputs(host, hostname):
-        assert_services_started_after_their_inputs(host, hostname)
+    def services_started_after_their_inputs(host, hostname, request):
+        tested = ','.join(name.split('://', 1)[-1] for name in request.module.testinfra_hosts)
+        assert_services_started_after_their_inputs(host, hostname, tested)
 
     return (services_started_after_their_inputs if services else None), (stage_tag_alone if roles else None)

@@ -62,7 +62,7 @@ mkdir -p /var/cache/mlops-lab
 logs=.build/artifacts/molecule
 secrets=.build/artifacts/secrets
 mkdir -p "$logs"
-rm -rf "$secrets"
+rm -rf "$secrets" "$logs/steps.tsv"
 lanes=${MOLECULE_JOBS:-2}
 durations=molecule/durations.tsv
 work=$(mktemp -d)
@@ -120,16 +120,35 @@ for scenario in "${scenarios[@]}"; do
   if [ -n "$line" ]; then echo "$total $scenario$line"; fi
 done | sort -k1,1nr -k2 | cut -d' ' -f2- >"$work/queue"
 
+# Passes Molecule's output through, writing to $logs/steps.tsv the second (since the scenario's start) at which each
+# of its steps began, and its end: where a scenario's time goes.
+note_steps() {
+  local scenario=$1 distro=$2 start=$3 line step last=''
+  while IFS= read -r line; do
+    printf '%s\n' "$line"
+    case $line in
+      *➜*Executing*)
+        step=$(sed 's/\x1b\[[0-9;]*m//g; s/.*➜ *//; s/:.*//' <<<"$line")
+        if [ "$step" != "$last" ]; then
+          printf '%s\t%s\t%s\t%s\n' "$scenario" "$distro" "$step" "$((SECONDS - start))" >>"$logs/steps.tsv"
+        fi
+        last=$step ;;
+    esac
+  done
+}
+
 # One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done.
 run_one() {
   local scenario=$1 distro=$2 start=$SECONDS rc=0 log
   log="$logs/$1-$2.log"
   echo "=== molecule $scenario on $distro"
   if [ "$lanes" -eq 1 ]; then
-    MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 | tee "$log" || rc=$?
+    MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 | note_steps "$scenario" "$distro" "$start" | tee "$log" || rc=$?
   else
-    MOLECULE_DISTRO=$distro molecule test -s "$scenario" >"$log" 2>&1 </dev/null || rc=$?
+    MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 </dev/null | note_steps "$scenario" "$distro" "$start" >"$log" \
+      || rc=$?
   fi
+  printf '%s\t%s\t%s\t%s\n' "$scenario" "$distro" end "$((SECONDS - start))" >>"$logs/steps.tsv"
   if [ "$rc" -eq 0 ]; then
     echo "=== molecule $scenario on $distro: passed in $((SECONDS - start)) s"
     echo "$scenario $distro $((SECONDS - start)) passed" >>"$work/done"
