@@ -128,7 +128,8 @@ def server(dist, tmp_path_factory):
             assert process.poll() is None, log_path.read_text(encoding='utf-8')[-3000:]
             assert time.monotonic() < deadline, 'the server did not start in 90 s'
             time.sleep(1)
-        yield {'home': home, 'bootstrap': f'127.0.0.1:{broker}', 'config': config, 'cluster_id': cluster_id,
+        yield {'home': home, 'bootstrap': f'127.0.0.1:{broker}', 'controller': f'127.0.0.1:{controller}',
+               'config': config, 'cluster_id': cluster_id,
                'data': top / 'data', 'sasl': f'127.0.0.1:{sasl}', 'archive': top / 'jvm' / 'tools.jsa'}
     finally:
         process.terminate()
@@ -153,6 +154,20 @@ def test_kraft_server_formats_once_starts_and_serves(server):
     assert sorted(int(n) for n in consumed.split()) == list(range(1, 101))
     quorum = _tool(home, 'kafka-metadata-quorum.sh', '--bootstrap-server', bootstrap, 'describe', '--status')
     assert f'ClusterId:              {cluster_id}' in quorum and 'LeaderId:               1' in quorum, quorum
+
+
+def test_health_probe_passes_a_serving_node_whatever_the_jvm_prints_on_stderr(server, tmp_path):
+    """The kafka role's restart gate (files/kafka-health.sh) as broker and as controller: it passes the serving node,
+    also when every JVM prints a note on stderr (a site's JAVA_TOOL_OPTIONS), which is not a result."""
+    admin = tmp_path / 'admin.properties'
+    admin.write_text('', encoding='utf-8')
+    probe = ROOT / 'roles' / 'kafka' / 'files' / 'kafka-health.sh'
+    for role, address in (('broker', server['bootstrap']), ('controller', server['controller'])):
+        run = subprocess.run(['sh', str(probe), str(server['home']), str(admin), address, '1', role],
+                             env={**os.environ, 'JAVA_TOOL_OPTIONS': '-XX:TieredStopAtLevel=1'},
+                             capture_output=True, text=True, check=False, timeout=180)
+        assert run.returncode == 0, f'{role}: {run.stdout}{run.stderr}'
+        assert 'caught up' in run.stdout, run.stdout
 
 
 # ---------------------------------------------------------------------------------------------------------
