@@ -73,19 +73,37 @@ def assert_no_secret_readable(host) -> None:
     assert config.user == 'root' and config.mode == 0o600
 
 
+# The hubs whose configuration holds a secret. One check, run and check of them both serves each one's test (the
+# runs take as long for two hosts as for one).
+SECRET_HUBS = ['auth-hub-ldap', 'auth-hub-oauth']
+_REWRITE_RUNS: dict = {}
+
+
+def rewrite_runs(host) -> dict:
+    """A check (with --diff, -v), a run (-v) and a check after, of SECRET_HUBS with jupyterhub_config.py drifted."""
+    from conftest import lab_host, run_playbook, scenario_playbook  # pylint: disable=import-outside-toplevel
+
+    if not _REWRITE_RUNS:
+        for name in SECRET_HUBS:
+            lab_host(host, name).run_expect([0], "sed -i 's/^c.Spawner.default_url.*/c.Spawner.default_url = \"\\/tree\"/' "
+                                                 '/etc/jupyterhub/jupyterhub_config.py')
+        limit = ','.join(SECRET_HUBS)
+        _REWRITE_RUNS['check'] = run_playbook(scenario_playbook(), '-v', check=True, limit=limit)
+        _REWRITE_RUNS['run'] = run_playbook(scenario_playbook(), '-v', limit=limit)
+        _REWRITE_RUNS['after'] = run_playbook(scenario_playbook(), check=True, limit=limit)
+    return _REWRITE_RUNS
+
+
 def assert_runs_rewriting_the_config_show_no_secret(host, hostname: str) -> None:
     """A check (with --diff) and a run that rewrite the drifted jupyterhub_config.py print neither secret."""
-    from conftest import run_playbook, scenario_playbook  # pylint: disable=import-outside-toplevel
-
-    config = '/etc/jupyterhub/jupyterhub_config.py'
-    host.run(f"sed -i 's/^c.Spawner.default_url.*/c.Spawner.default_url = \"\\/tree\"/' {config}")
-    check = run_playbook(scenario_playbook(), '-v', check=True, limit=hostname)
+    runs = rewrite_runs(host)
+    check, run = runs['check'], runs['run']
     assert check.rc == 0, check.output[-3000:]
     assert 'mlops.hosts.jupyterhub : Write the hub\'s configuration, units, secrets helper and shared data directory' \
         in check.changed_tasks(hostname), check.changed
-    run = run_playbook(scenario_playbook(), '-v', limit=hostname)
     assert run.rc == 0, run.output[-3000:]
+    assert 'mlops.hosts.jupyterhub : Run the proxy and the hub' in run.changed_tasks(hostname), run.changed
     for what, secret in SECRETS.items():
         assert secret not in check.output, f'{what} is in the output of a check run'
         assert secret not in run.output, f'{what} is in the output of a run'
-    assert run_playbook(scenario_playbook(), check=True, limit=hostname).changed_tasks(hostname) == []
+    assert runs['after'].rc == 0 and runs['after'].changed_tasks(hostname) == [], runs['after'].changed
