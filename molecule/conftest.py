@@ -214,7 +214,8 @@ def observed_state_tests(*roles: str, services: bool = True) -> tuple:
         assert_stage_tag_alone(hostname, tag, check)
 
     def services_started_after_their_inputs(host, hostname, request):
-        tested = ','.join(name.split('://', 1)[-1] for name in request.module.testinfra_hosts)
+        # A module without testinfra_hosts tests every host of the scenario.
+        tested = ','.join(name.split('://', 1)[-1] for name in getattr(request.module, 'testinfra_hosts', ['all']))
         assert_services_started_after_their_inputs(host, hostname, tested)
 
     return (services_started_after_their_inputs if services else None), (stage_tag_alone if roles else None)
