@@ -61,9 +61,12 @@ build_one() {
   chroot "$root" update-ca-certificates >/dev/null
   # Hosts have package lists; keep fresh ones so a check run on a bare host can resolve packages.
   chroot "$root" apt-get "${apt_cache_opt[@]}" -qq update
-  # Use the host's apt-cacher-ng when it answers, go direct when it does not.
+  # Use the host's apt-cacher-ng when it answers, go direct when it does not. Without pipelining: when two Molecule
+  # lanes fetched the same index at once, apt-cacher-ng dropped one pipelined request ("Failure to move file out of
+  # the way") and apt-get update waited on the closed connection for good (2026-12-01, 12 minutes until killed).
   install -m 0755 "$here/files/lab-apt-proxy" "$root/usr/local/bin/lab-apt-proxy"
-  echo 'Acquire::http::Proxy-Auto-Detect "/usr/local/bin/lab-apt-proxy";' >"$root/etc/apt/apt.conf.d/01lab-cache"
+  printf '%s\n' 'Acquire::http::Proxy-Auto-Detect "/usr/local/bin/lab-apt-proxy";' 'Acquire::http::Pipeline-Depth "0";' \
+    >"$root/etc/apt/apt.conf.d/01lab-cache"
   # A container has no console to log in on and no hardware clock.
   rm -f "$root/etc/machine-id" && touch "$root/etc/machine-id"
   chroot "$root" systemctl mask getty@tty1.service serial-getty@ttyS0.service \
