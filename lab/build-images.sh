@@ -36,6 +36,9 @@ inputs_hash() {
   } | sha256sum | cut -c1-16
 }
 
+# The Java options of every JVM in the lab's containers, services and docker exec alike (see build_one).
+lab_jvm_options=-XX:TieredStopAtLevel=1
+
 build_one() {
   local distro=$1 suite hash image root
   suite=$(lab_suite "$distro")
@@ -76,7 +79,7 @@ build_one() {
   # CPU-second instead of 2.0. The image's ENV gives the same to commands run through docker exec (modules, the
   # tests' clients). Production hosts keep Java's defaults.
   mkdir -p "$root/etc/systemd/system.conf.d"
-  printf '[Manager]\nDefaultEnvironment="JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1"\n' \
+  printf '[Manager]\nDefaultEnvironment="JAVA_TOOL_OPTIONS=%s"\n' "$lab_jvm_options" \
     >"$root/etc/systemd/system.conf.d/lab-jvm.conf"
   chroot "$root" apt-get clean
   rm -f "$root"/var/cache/apt/*.bin
@@ -87,7 +90,7 @@ build_one() {
     --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     --change 'ENV PIP_CACHE_DIR=/var/cache/mlops-lab/pip' \
     --change 'ENV NPM_CONFIG_CACHE=/var/cache/mlops-lab/npm' \
-    --change 'ENV JAVA_TOOL_OPTIONS=-XX:TieredStopAtLevel=1' \
+    --change "ENV JAVA_TOOL_OPTIONS=$lab_jvm_options" \
     --change "LABEL mlops.lab.inputs=$hash" \
     - "$image:latest" >/dev/null
   echo "lab: built $image"
