@@ -81,6 +81,29 @@ def record_secret(name: str, value: str) -> None:
     path.write_text(value)
 
 
+BENCHMARKS = Path(__file__).resolve().parents[1] / '.build' / 'artifacts' / 'benchmarks.tsv'
+
+
+def cpu_calibration() -> float:
+    """CPU-seconds of a fixed pure-Python loop on the controller. Machines of the same kind differ from day to day (on
+    that of 2026-12-01 the loop took 1.2 s and a no-change run of hadoop_ha's cluster 22 s, where the benchmark of
+    2026-11-30 had recorded 13 s): a benchmark figure compares only with one measured beside a like calibration."""
+    start = time.process_time()
+    sum(i * i for i in range(10**7))
+    return time.process_time() - start
+
+
+def record_benchmark(what: str, seconds: float) -> None:
+    """Print a benchmark figure and append it to .build/artifacts/benchmarks.tsv (scenario, what, seconds, the
+    controller's cpu_calibration() at that moment, date), which make test keeps beside the scenarios' logs."""
+    calibration = cpu_calibration()
+    scenario = os.environ.get('MOLECULE_SCENARIO_NAME', '')
+    print(f'benchmark {scenario}: {what}: {seconds:.1f} s (CPU calibration {calibration:.2f} s)')
+    BENCHMARKS.parent.mkdir(parents=True, exist_ok=True)
+    with BENCHMARKS.open('a') as out:
+        out.write(f'{scenario}\t{what}\t{seconds:.1f}\t{calibration:.2f}\t{time.strftime("%Y-%m-%dT%H:%M:%S")}\n')
+
+
 def scenario_playbook(name: str = 'converge.yml') -> Path:
     return Path(os.environ['MOLECULE_SCENARIO_DIRECTORY']) / name
 

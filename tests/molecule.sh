@@ -62,7 +62,7 @@ mkdir -p /var/cache/mlops-lab
 logs=.build/artifacts/molecule
 secrets=.build/artifacts/secrets
 mkdir -p "$logs"
-rm -rf "$secrets" "$logs/steps.tsv"
+rm -rf "$secrets" "$logs/steps.tsv" .build/artifacts/benchmarks.tsv
 lanes=${MOLECULE_JOBS:-2}
 durations=molecule/durations.tsv
 work=$(mktemp -d)
