@@ -46,7 +46,7 @@ def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
     inventory = {'all': {'hosts': {
         f'case{index}': {**variables, 'preflight_role': role, 'ansible_connection': 'local'}
         for index, (role, variables) in enumerate(cases)}}}
-    tags = ','.join(sorted({f'{role}_preflight' for role, _ in cases}))
+    tags = ','.join(sorted({f'{case[0]}_preflight' for case in cases}))
     env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS=str(len(cases)),
                ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
     env.pop('ANSIBLE_CALLBACKS_ENABLED', None)

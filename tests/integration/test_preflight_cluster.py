@@ -20,17 +20,17 @@ def test_good_input_passes(tmp_path):
     archive = tmp_path / 'hadoop-3.4.2.tar.gz'
     archive.write_bytes(b'not really an archive')
     assert preflight_all([
-            ('java', {}), ('java', {'java_version': '21'}), ('java', {'java_version': 21}), ('spark', {}),
-            ('spark', {'spark_install_method': 'archive', 'spark_archive_checksum': 'sha512:' + SHA512,
-                       'spark_auth_secret': 's' * 32, 'spark_zookeeper_hosts': ['zk1.example.com:2181'],
-                       'spark_master_url': 'spark://master:7077', 'spark_workers_group': 'all'}),
-            ('apache_dist', {'apache_dist_name': 'hadoop', 'apache_dist_version': '3.4.2', 'apache_dist_checksum': SHA512,
-                             'apache_dist_url': 'https://archive.apache.org/dist/hadoop/x.tar.gz'}),
-            ('apache_dist', {'apache_dist_name': 'hadoop', 'apache_dist_version': '3.4.2', 'apache_dist_checksum': SHA512,
-                             'apache_dist_src': str(archive)}),
-            ('hadoop', {'hadoop_checksum': SHA512}),
-            ('hadoop', {'hadoop_checksum': 'sha512:' + SHA512, 'hadoop_src': str(archive), 'hadoop_java_home': '/opt/jdk',
-                        'hadoop_conf_extra_files': {'log4j.properties': 'x'}, 'hadoop_core_site_extra': {'a.b': 1}})]) == []
+        ('java', {}), ('java', {'java_version': '21'}), ('java', {'java_version': 21}), ('spark', {}),
+        ('spark', {'spark_install_method': 'archive', 'spark_archive_checksum': 'sha512:' + SHA512,
+                   'spark_auth_secret': 's' * 32, 'spark_zookeeper_hosts': ['zk1.example.com:2181'],
+                   'spark_master_url': 'spark://master:7077', 'spark_workers_group': 'all'}),
+        ('apache_dist', {'apache_dist_name': 'hadoop', 'apache_dist_version': '3.4.2', 'apache_dist_checksum': SHA512,
+                         'apache_dist_url': 'https://archive.apache.org/dist/hadoop/x.tar.gz'}),
+        ('apache_dist', {'apache_dist_name': 'hadoop', 'apache_dist_version': '3.4.2', 'apache_dist_checksum': SHA512,
+                         'apache_dist_src': str(archive)}),
+        ('hadoop', {'hadoop_checksum': SHA512}),
+        ('hadoop', {'hadoop_checksum': 'sha512:' + SHA512, 'hadoop_src': str(archive), 'hadoop_java_home': '/opt/jdk',
+                    'hadoop_conf_extra_files': {'log4j.properties': 'x'}, 'hadoop_core_site_extra': {'a.b': 1}})]) == []
 
 
 def test_good_cluster_layout_passes(tmp_path):
