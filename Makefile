@@ -75,7 +75,7 @@ demo: lab-up
 test: venv static unit argspecs molecule package
 	@echo "make test: all checks passed"
 
-# The same with every Molecule scenario on every distribution (make test: about 70 minutes on 2 cores; this about three times its Molecule part).
+# The same with every Molecule scenario on every distribution (make test: 71 to 81 minutes on 2 cores; this about three times its Molecule part).
 test-full: export MOLECULE_MATRIX := full
 test-full: sanity test
 
