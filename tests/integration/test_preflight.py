@@ -28,10 +28,15 @@ def inventory_file(tmp_path, text: str) -> str:
     return str(path)
 
 
+def ansible_env(**extra: str) -> dict:
+    """The environment of the preflight runs: this checkout's collection, no fact variables, no colour; extra added."""
+    return dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1',
+                ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'), **extra)
+
+
 def preflight(extra_vars: dict, role: str = 'base', inventory: str = 'localhost,',
               spec: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1',
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'))
+    env = ansible_env()
     return subprocess.run(
         ['ansible-playbook', '-i', inventory, str(PLAYBOOK if spec else SPECLESS_PLAYBOOK), '--tags', f'{role}_preflight',
          '--extra-vars', json.dumps({**extra_vars, 'preflight_role': role})],
@@ -47,8 +52,7 @@ def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
         f'case{index}': {**variables, 'preflight_role': role, 'ansible_connection': 'local'}
         for index, (role, variables) in enumerate(cases)}}}
     tags = ','.join(sorted({f'{case[0]}_preflight' for case in cases}))
-    env = dict(os.environ, ANSIBLE_INJECT_FACT_VARS='false', ANSIBLE_NOCOLOR='1', ANSIBLE_FORKS=str(len(cases)),
-               ANSIBLE_COLLECTIONS_PATH=str(ROOT / '.build' / 'collections'), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
+    env = ansible_env(ANSIBLE_FORKS=str(len(cases)), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
     env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
     with tempfile.NamedTemporaryFile('w', suffix='.json') as hosts:
         json.dump(inventory, hosts)
