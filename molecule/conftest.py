@@ -104,6 +104,12 @@ def record_benchmark(what: str, seconds: float) -> None:
         out.write(f'{scenario}\t{what}\t{seconds:.1f}\t{calibration:.2f}\t{time.strftime("%Y-%m-%dT%H:%M:%S")}\n')
 
 
+def bare_converge_seconds() -> float:
+    """Seconds between the marks molecule/clock.yml wrote in the first converge (converge-start, converge-end)."""
+    eph = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'])
+    return float((eph / 'converge-end').read_text()) - float((eph / 'converge-start').read_text())
+
+
 def scenario_playbook(name: str = 'converge.yml') -> Path:
     return Path(os.environ['MOLECULE_SCENARIO_DIRECTORY']) / name
 

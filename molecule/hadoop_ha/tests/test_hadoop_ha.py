@@ -5,12 +5,10 @@ The tests run in file order and share the cluster: files written first are check
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 
-from conftest import lab_host, record_benchmark, run_playbook, scenario_playbook, wait_for
+from conftest import bare_converge_seconds, lab_host, record_benchmark, run_playbook, scenario_playbook, wait_for
 
 testinfra_hosts = ['ansible://ha3']
 
@@ -182,8 +180,7 @@ def test_no_change_run_time():
     cluster = time.monotonic() - start
     assert run.rc == 0 and run.changed == {}, run.changed
     whole = NO_CHANGE['whole playbook, check']
-    eph = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'])
-    bare = float((eph / 'converge-end').read_text()) - float((eph / 'converge-start').read_text())
+    bare = bare_converge_seconds()
     record_benchmark('bare to HA cluster (cluster.yml of the first converge: ZooKeeper, HDFS, YARN on 3 hosts)', bare)
     record_benchmark('no-change run of the HA cluster (3 hosts, ZooKeeper and Hadoop)', cluster)
     record_benchmark('check of the whole playbook, with Spark and the Jupyter host', whole)
