@@ -17,7 +17,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_INJECT_FACT_VARS := false
 export LAB_DISTROS
 
-.PHONY: static test-full ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs readmes core-lowest core-newest molecule package bench clean
+.PHONY: checks static test-full ee host-deps help venv collection-link lab-images lab-up lab-down demo test lint sanity unit argspecs readmes core-lowest core-newest molecule package bench clean
 
 help:
 	@echo "make demo   - build the lab, converge playbooks/site.yml on it, print how to reach it"
@@ -72,8 +72,13 @@ demo: lab-up
 
 # No `sanity` here: core-lowest and core-newest run the same tests/sanity.sh on the lowest and newest
 # ansible-core, which bracket .venv's pinned one; test-full adds it.
-test: venv static unit argspecs molecule package
+# Molecule in the foreground, the other checks beside it at a lower CPU priority (tests/all.sh says why).
+test: venv lab-images $(LOWEST_VENV)/.installed $(GALAXY_VENV)/.installed
+	bash tests/all.sh $(SCENARIOS)
 	@echo "make test: all checks passed"
+
+# Everything make test runs but Molecule (and the execution environment image, which tests/all.sh builds first).
+checks: venv lint core-lowest core-newest unit argspecs package
 
 # The same with every Molecule scenario on every distribution (make test: 71 to 81 minutes on 2 cores; this about three times its Molecule part).
 test-full: export MOLECULE_MATRIX := full
