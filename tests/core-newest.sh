@@ -45,9 +45,9 @@ checkout=$PWD
 # A worktree's .git points into the main repository's: mount that too, at the same path.
 common=$(cd "$(git rev-parse --git-common-dir)" && pwd)
 # One run at a time per cache: concurrent pip installs into the same virtualenvs would collide.
-# CHECKS_CPU_SHARES: the container's CPU weight (docker's default 1024) when the caller runs at a lower priority
-# (tests/all.sh beside Molecule).
-flock "$venvs/lock" docker run --rm --tmpfs /tmp:exec ${CHECKS_CPU_SHARES:+--cpu-shares "$CHECKS_CPU_SHARES"} \
+# CHECKS_CGROUP_PARENT: the cgroup to run the container in, when the caller runs in one of its own (tests/all.sh:
+# on idle CPU only, beside Molecule); a container is otherwise not in its caller's cgroup.
+flock "$venvs/lock" docker run --rm --tmpfs /tmp:exec ${CHECKS_CGROUP_PARENT:+--cgroup-parent "$CHECKS_CGROUP_PARENT"} \
   -v "$checkout:$checkout:ro" -v "$common:$common:ro" \
   -v "$venvs/venv:/opt/core-newest" -v "$venvs/ansible-test-venv:/root/.ansible/test/venv" \
   -v "$cache/pip:/root/.cache/pip" -e PIP_CACHE_DIR=/root/.cache/pip \
