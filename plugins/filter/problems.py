@@ -111,6 +111,21 @@ def _rule_one_of(value, params, path, found):
         raise _Problem('%s is not one of: %s' % (show(value), _choices(choices)))
 
 
+def _bound(params, key, path):
+    """A rule's min, max or above as a number (None when not given).
+
+    ansible-core before 2.19 renders a templated bound such as C("{{ groups['kafka'] | length }}") as the string
+    C("3"); 2.19 and later as the integer."""
+    bound = params.get(key)
+    if bound is None or (isinstance(bound, (int, float)) and not isinstance(bound, bool)):
+        return bound
+    if _is_int(bound):
+        return int(bound)
+    if _is_number(bound):
+        return float(bound)
+    raise AnsibleFilterError('problems: %s of the rule of %s is %r, not a number' % (key, path, bound))
+
+
 def _int_range(value, low, high, noun):
     if not _is_int(value) or (low is not None and int(value) < low) or (high is not None and int(value) > high):
         raise _Problem('%s is not %s' % (show(value), noun))
@@ -121,7 +136,7 @@ def _rule_port(value, params, path, found):
 
 
 def _rule_int_range(value, params, path, found):
-    low, high = params.get('min'), params.get('max')
+    low, high = _bound(params, 'min', path), _bound(params, 'max', path)
     if low is not None and high is not None:
         noun = 'a whole number from %s to %s' % (low, high)
     elif low is not None:
@@ -134,7 +149,7 @@ def _rule_int_range(value, params, path, found):
 
 
 def _rule_number(value, params, path, found):
-    low, high, above = params.get('min'), params.get('max'), params.get('above')
+    low, high, above = _bound(params, 'min', path), _bound(params, 'max', path), _bound(params, 'above', path)
     words = ['a number'] + (['above %s' % above] if above is not None else []) \
         + (['of at least %s' % low] if low is not None else []) + (['of at most %s' % high] if high is not None else [])
     ok = _is_number(value)

@@ -53,6 +53,26 @@ def test_bad_user_names(name):
     assert len(one([name], 'user_names')) == 1
 
 
+@pytest.mark.parametrize(('value', 'params', 'expected'), [
+    (3, {'min': '1', 'max': '3'}, []),
+    (4, {'min': '1', 'max': '3'}, ['v: 4 is not a whole number from 1 to 3']),
+    ('2', {'max': '1'}, ["v: '2' is not a whole number of at most 1"]),
+])
+def test_templated_bounds_are_numbers_on_every_ansible_core(value, params, expected):
+    """Before 2.19, ansible-core renders a bound such as "{{ groups['kafka'] | length }}" as the string '3'."""
+    assert one(value, 'int_range', **params) == expected
+
+
+def test_templated_number_bounds():
+    assert one(0.5, 'number', above='0', max='1.5') == []
+    assert one(2, 'number', above='0', max='1.5') == ['v: 2 is not a number above 0 of at most 1.5']
+
+
+def test_a_bound_that_is_not_a_number_is_the_roles_error():
+    with pytest.raises(AnsibleFilterError, match=r"max of the rule of v is 'three', not a number"):
+        one(2, 'int_range', max='three')
+
+
 @pytest.mark.parametrize(('value', 'rule', 'params', 'expected'), [
     (70000, 'port', {}, 'v: 70000 is not a port: a whole number from 1 to 65535'),
     (True, 'port', {}, 'v: true is not a port'),
