@@ -97,11 +97,10 @@ lint: venv host-deps
 sanity: venv
 	bash tests/sanity.sh
 
-unit: venv
-	pytest -q -n 2 --dist loadgroup tests/unit tests/integration
+unit: unit-only integration
 
-# The two halves of `unit`, as make test runs them: tests/unit takes seconds; tests/integration minutes, and it
-# times its waits (a Kafka broker of the lab's build, ansible-runner jobs), so make test runs it in the foreground.
+# The two halves of `unit`: tests/unit takes seconds; tests/integration minutes, and it times its waits (a Kafka
+# broker of the lab's build, ansible-runner jobs), so make test runs it in the foreground.
 unit-only: venv
 	pytest -q tests/unit
 

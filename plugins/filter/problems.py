@@ -112,7 +112,7 @@ def _rule_one_of(value, params, path, found):
 
 
 def _bound(params, key, path):
-    """A rule's min, max or above as a number (None when not given).
+    """A rule's numeric parameter (min, max, above, min_length) as a number; None when not given.
 
     ansible-core before 2.19 renders a templated bound such as C("{{ groups['kafka'] | length }}") as the string
     C("3"); 2.19 and later as the integer."""
@@ -246,8 +246,9 @@ def _rule_list_of(value, params, path, found):
     noun = params.get('describe') or 'a list'
     if not _is_list(value):
         raise _Problem('%s is not %s' % (show(value), noun))
-    if params.get('min_length') is not None and len(value) < params['min_length']:
-        raise _Problem('%s has %d items, fewer than %d' % (show(value), len(value), params['min_length']))
+    min_length = _bound(params, 'min_length', path)
+    if min_length is not None and len(value) < min_length:
+        raise _Problem('%s has %d items, fewer than %d' % (show(value), len(value), min_length))
     item = params.get('item')
     if item is None:
         return
@@ -330,7 +331,7 @@ def _rule_group_hosts(value, params, path, found):
         raise AnsibleFilterError('problems: rule group_hosts of %s needs group, the inventory group' % path)
     if not _is_list(value):
         raise _Problem('%s is not a list of hosts' % show(value))
-    for complaint in group_problems(params['group'], value, params.get('max'), params.get('required_by') or ()):
+    for complaint in group_problems(params['group'], value, _bound(params, 'max', path), params.get('required_by') or ()):
         found.append('%s: %s' % (path, complaint))
 
 

@@ -68,6 +68,11 @@ def test_templated_number_bounds():
     assert one(2, 'number', above='0', max='1.5') == ['v: 2 is not a number above 0 of at most 1.5']
 
 
+def test_a_templated_min_length_is_a_number():
+    assert one(['a'], 'list_of', min_length='1') == []
+    assert one([], 'list_of', min_length='1') == ['v: [] has 0 items, fewer than 1']
+
+
 def test_a_bound_that_is_not_a_number_is_the_roles_error():
     with pytest.raises(AnsibleFilterError, match=r"max of the rule of v is 'three', not a number"):
         one(2, 'int_range', max='three')
