@@ -100,7 +100,7 @@ sanity: venv
 unit: unit-only integration
 
 # The two halves of `unit`: tests/unit takes seconds; tests/integration minutes, and it times its waits (a Kafka
-# broker of the lab's build, ansible-runner jobs), so make test runs it in the foreground.
+# broker of the lab's build, ansible-runner jobs), so make test runs it beside Molecule at low CPU weight, not idle.
 unit-only: venv
 	pytest -q tests/unit
 

@@ -1,58 +1,84 @@
 #!/usr/bin/env bash
-# make test: Molecule in the foreground, and the checks that do not time anything beside it on idle CPU only.
+# make test: Molecule in the foreground; the integration tests and the other checks beside it.
 #
 # The machine's two cores are the limit: Molecule's two lanes keep both busy while they converge, and leave some
 # idle while they verify (waiting for JVMs, failovers, culled servers; 26% idle over a kafka + jupyterhub run on
-# 2026-12-01). Lint, sanity on the lowest and newest ansible-core, unit tests, argument specs and packaging need
-# about 7 minutes of both cores alone; they run in a cgroup with cpu.idle set (SCHED_IDLE: they get a core only
-# when nothing else wants it), so they use that idle time and take none from Molecule. At nice 10 instead, in the
-# same cgroup as Molecule's controller, they slowed the kafka scenario from 778 to 1312 s.
-# Where no cgroup can be made (not root, no cpu controller), they run at nice 19.
+# 2026-12-01). What else make test runs uses that time instead of adding its own:
+# - the integration tests (tests/integration, about 6 minutes of both cores alone) run in a cgroup of low weight
+#   (cpu.shares 256 against docker's 1024 and 1024 for each busy process outside a cgroup): they give way to
+#   Molecule but are never starved, because they time their waits (a Kafka broker's start, ansible-runner jobs);
+# - lint, sanity on the lowest and newest ansible-core, unit tests, argument specs and packaging (about 7 minutes
+#   of both cores alone) run in a cgroup with cpu.idle set (SCHED_IDLE: a core only when nothing else wants it).
+#   At nice 10 instead, in the same cgroup as Molecule's controller, they slowed the kafka scenario from 778 to
+#   1312 s.
+# Where no cgroup can be made (not root, no cpu controller), both run at nice 19.
 #
-# First, in the foreground: the execution environment image (the drift scenario's AWX jobs run in it) and the
-# integration tests (they time their waits, so they must not starve).
-# The checks' output goes to .build/artifacts/checks.log and is printed whole when they end.
+# First, in the foreground: the execution environment image (the drift scenario's AWX jobs run in it) and the lab's
+# Kafka build (the integration tests and tests/molecule.sh both use its cache; built once, before either starts).
+# Each background part's output goes to .build/artifacts/<part>.log and is printed whole when it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 make=${MAKE:-make}
-log=.build/artifacts/checks.log
-mkdir -p "$(dirname "$log")"
+artifacts=.build/artifacts
+mkdir -p "$artifacts"
 
-# Prints the path of a cgroup whose tasks run on idle CPU only, when one can be made.
-idle_cgroup() {
-  local group
-  for group in /sys/fs/cgroup/cpu/mlops-checks /sys/fs/cgroup/mlops-checks; do
-    if mkdir -p "$group" 2>/dev/null && [ -w "$group/cpu.idle" ] && echo 1 >"$group/cpu.idle" 2>/dev/null; then
+# make_cgroup NAME V1-SETTING V2-SETTING: prints the path of a new cpu cgroup (v1 or v2, whichever the machine has)
+# with that setting (FILE=VALUE), when one can be made.
+make_cgroup() {
+  local name=$1 group setting
+  for group in "/sys/fs/cgroup/cpu/$name=$2" "/sys/fs/cgroup/$name=$3"; do
+    setting=${group#*=}
+    group=${group%%=*}
+    local file=${setting%%=*} value=${setting#*=}
+    if mkdir -p "$group" 2>/dev/null && [ -w "$group/$file" ] && echo "$value" >"$group/$file" 2>/dev/null; then
       echo "$group"
       return 0
     fi
   done
 }
 
+# in_background NAME GROUP COMMAND...: runs a command at nice 19 in GROUP (when given), output in NAME's log.
+in_background() {
+  local name=$1 group=$2
+  shift 2
+  (
+    if [ -n "$group" ]; then
+      echo "$BASHPID" >"$group/cgroup.procs"
+      # Containers the command starts are not in this process tree: docker puts them in the same cgroup.
+      export CHECKS_CGROUP_PARENT=/${group##*/}
+    else
+      renice -n 19 "$BASHPID" >/dev/null
+    fi
+    exec "$@"
+  ) >"$artifacts/$name.log" 2>&1 &
+}
+
 "$make" --no-print-directory ee || exit 1
+bash lab/kafka-dist.sh >/dev/null || exit 1
 
 start=$SECONDS
-group=$(idle_cgroup)
-echo "make test: the checks beside Molecule run ${group:+in $group (cpu.idle) and }at nice 19; their output: $log"
-(
-  if [ -n "$group" ]; then
-    echo "$BASHPID" >"$group/cgroup.procs"
-    # The core-newest container is not in this process tree: docker puts it in the same cgroup.
-    export CHECKS_CGROUP_PARENT=/${group##*/}
-  fi
-  exec nice -n 19 "$make" --no-print-directory -j3 --output-sync=target checks
-) >"$log" 2>&1 &
-checks=$!
+checks_group=$(make_cgroup mlops-checks cpu.idle=1 cpu.idle=1)
+integration_group=$(make_cgroup mlops-integration cpu.shares=256 cpu.weight=25)
+echo "make test: beside Molecule, the integration tests ${integration_group:-at nice 19}${integration_group:+ (low weight)}" \
+  "and the other checks ${checks_group:-at nice 19}${checks_group:+ (cpu.idle)}; their output in $artifacts/"
+declare -A pids
+in_background integration "$integration_group" "$make" --no-print-directory integration
+pids[integration]=$!
+in_background checks "$checks_group" "$make" --no-print-directory -j3 --output-sync=target checks
+pids[checks]=$!
 
-foreground_rc=0
-"$make" --no-print-directory integration || foreground_rc=$?
-bash tests/molecule.sh "$@" || foreground_rc=$?
-echo "make test: integration tests and Molecule ended after $((SECONDS - start)) s (rc $foreground_rc); waiting for the other checks"
-checks_rc=0
-wait "$checks" || checks_rc=$?
-echo "make test: the other checks ended after $((SECONDS - start)) s (rc $checks_rc); their output ($log):"
-cat "$log"
-if [ "$foreground_rc" -ne 0 ] || [ "$checks_rc" -ne 0 ]; then
-  echo "make test: FAILED (integration tests and Molecule rc $foreground_rc, other checks rc $checks_rc)"
+molecule_rc=0
+bash tests/molecule.sh "$@" || molecule_rc=$?
+echo "make test: Molecule ended after $((SECONDS - start)) s (rc $molecule_rc)"
+rc=$molecule_rc
+for part in integration checks; do
+  part_rc=0
+  wait "${pids[$part]}" || part_rc=$?
+  echo "make test: the $part ended after $((SECONDS - start)) s (rc $part_rc); their output ($artifacts/$part.log):"
+  cat "$artifacts/$part.log"
+  [ "$part_rc" -eq 0 ] || rc=$part_rc
+done
+if [ "$rc" -ne 0 ]; then
+  echo "make test: FAILED (Molecule rc $molecule_rc; see the integration tests' and the checks' output above)"
   exit 1
 fi

@@ -123,10 +123,11 @@ def server(dist, tmp_path_factory):
     process = subprocess.Popen([str(home / 'bin' / 'kafka-server-start.sh'), str(config)], stdout=log,
                                stderr=subprocess.STDOUT, env={**os.environ, 'KAFKA_HEAP_OPTS': '-Xmx512m'})
     try:
-        deadline = time.monotonic() + 90
+        # A bound against a hung start, not a benchmark: make test runs these tests beside Molecule at low CPU weight.
+        deadline = time.monotonic() + 300
         while 'Kafka Server started' not in log_path.read_text(encoding='utf-8'):
             assert process.poll() is None, log_path.read_text(encoding='utf-8')[-3000:]
-            assert time.monotonic() < deadline, 'the server did not start in 90 s'
+            assert time.monotonic() < deadline, 'the server did not start in 300 s'
             time.sleep(1)
         yield {'home': home, 'bootstrap': f'127.0.0.1:{broker}', 'controller': f'127.0.0.1:{controller}',
                'config': config, 'cluster_id': cluster_id,
