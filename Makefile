@@ -73,7 +73,8 @@ demo: lab-up
 # No `sanity` here: core-lowest and core-newest run the same tests/sanity.sh on the lowest and newest
 # ansible-core, which bracket .venv's pinned one; test-full adds it.
 # Molecule in the foreground, the other checks beside it at a lower CPU priority (tests/all.sh says why).
-test: venv lab-images $(LOWEST_VENV)/.installed $(GALAXY_VENV)/.installed
+# The lowest ansible-core's and the Galaxy tools' virtualenvs are made by the checks that use them, in the background.
+test: venv lab-images
 	bash tests/all.sh $(SCENARIOS)
 	@echo "make test: all checks passed"
 
