@@ -47,23 +47,34 @@ lab_cache_reachable() {
   timeout 1 bash -c "exec 3<>/dev/tcp/$1/3142" 2>/dev/null
 }
 
-# Start apt-cacher-ng for the lab when it can be had; the lab works without it.
+# Start apt-cacher-ng for the lab when it can be had, or restart it when its settings changed; the lab works without
+# it.
 lab_cache_up() {
-  lab_cache_reachable 127.0.0.1 && return 0
+  local conf=/etc/apt-cacher-ng/zz-mlops-lab.conf settings
+  # Only Debian's archives are served (ForceManaged), to the lab's containers.
+  # The packaged backend (ftp.debian.org) may not resolve where only deb.debian.org does.
+  # Index files stay fresh for 10 minutes instead of 27 s: when several containers asked for an outdated InRelease at
+  # once, apt-cacher-ng 3.7 failed to move its copy aside ("Failure to move file ... errno: File exists" in
+  # /var/log/apt-cacher-ng/apt-cacher.err), dropped the connection, and one container's apt-get update waited on it
+  # for good (a Molecule converge hung 25 minutes on 2026-12-02). Debian's archive serves indexes by hash, so a
+  # 10-minute-old InRelease still matches the files it lists.
+  settings=$(printf '%s\n' 'BindAddress: 0.0.0.0' 'Port: 3142' 'ForceManaged: 1' 'FreshIndexMaxAge: 600' \
+    'Remap-debrep: file:deb_mirror*.gz /debian ; http://deb.debian.org/debian/')
+  if lab_cache_reachable 127.0.0.1 && [ "$(cat "$conf" 2>/dev/null)" = "$settings" ]; then return 0; fi
   if ! command -v apt-cacher-ng >/dev/null 2>&1; then
     if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apt-cacher-ng >/dev/null 2>&1 || true
     fi
   fi
   command -v apt-cacher-ng >/dev/null 2>&1 || { echo "lab: no apt-cacher-ng; the lab downloads packages directly"; return 0; }
-  # Only Debian's archives are served (ForceManaged), to the lab's containers.
-  # The packaged backend (ftp.debian.org) may not resolve where only deb.debian.org does.
-  printf '%s\n' 'BindAddress: 0.0.0.0' 'Port: 3142' 'ForceManaged: 1' \
-    'Remap-debrep: file:deb_mirror*.gz /debian ; http://deb.debian.org/debian/' \
-    >/etc/apt-cacher-ng/zz-mlops-lab.conf
+  echo "$settings" >"$conf"
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl restart apt-cacher-ng
   else
+    # Started here before, without a service manager: stopped, so the new settings can take its port.
+    if pkill -x apt-cacher-ng; then
+      for _ in $(seq 20); do lab_cache_reachable 127.0.0.1 || break; sleep 0.5; done
+    fi
     apt-cacher-ng -c /etc/apt-cacher-ng foreground=0
   fi
   for _ in $(seq 10); do lab_cache_reachable 127.0.0.1 && { echo "lab: apt-cacher-ng on :3142"; return 0; }; sleep 0.5; done
