@@ -37,7 +37,7 @@ make_cgroup() {
   done
 }
 
-# in_background NAME GROUP COMMAND...: runs a command at nice 19 in GROUP (when given), output in NAME's log.
+# in_background NAME GROUP COMMAND...: runs a command in GROUP, or at nice 19 when there is none; output in NAME's log.
 in_background() {
   local name=$1 group=$2
   shift 2
