@@ -16,12 +16,13 @@ lab_require_root
 lab_engine_up
 lab_cache_up
 
-# apt-cacher-ng serves debootstrap too when it runs; without it we fetch directly.
-if lab_cache_reachable 127.0.0.1; then
-  fetch_mirror="http://127.0.0.1:3142/${mirror#http://}"
+# The lab's package cache serves debootstrap too when it runs (it proxies deb.debian.org only); without it we fetch
+# directly.
+if lab_cache_reachable 127.0.0.1 && [ "${mirror#http://deb.debian.org/}" != "$mirror" ]; then
+  fetch_proxy=(env http_proxy=http://127.0.0.1:3142)
   apt_cache_opt=(-o Acquire::http::Proxy=http://127.0.0.1:3142)
 else
-  fetch_mirror=$mirror
+  fetch_proxy=()
   apt_cache_opt=()
 fi
 
@@ -51,7 +52,7 @@ build_one() {
   echo "lab: building $image from Debian $suite ($hash)"
   root=$(mktemp -d "/var/tmp/mlops-lab-$distro.XXXXXX")
   trap 'rm -rf "$root"' RETURN
-  debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$fetch_mirror" >"$root.log" 2>&1 || {
+  "${fetch_proxy[@]}" debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" >"$root.log" 2>&1 || {
     tail -n 30 "$root.log" >&2
     echo "lab: debootstrap of $suite failed (log: $root.log)" >&2
     return 1
@@ -64,12 +65,12 @@ build_one() {
   chroot "$root" update-ca-certificates >/dev/null
   # Hosts have package lists; keep fresh ones so a check run on a bare host can resolve packages.
   chroot "$root" apt-get "${apt_cache_opt[@]}" -qq update
-  # Use the host's apt-cacher-ng when it answers, go direct when it does not. Without pipelining: when two Molecule
-  # lanes fetched the same index at once, apt-cacher-ng dropped one pipelined request ("Failure to move file out of
-  # the way") and apt-get update waited on the closed connection for good (2026-12-01, 12 minutes until killed).
+  # Use the host's package cache when it answers, go direct when it does not (lab/lib.sh lab_cache_up). Without
+  # pipelining, so one slow answer holds up no other; a download that stalls is given up after 30 s of silence
+  # instead of 120 and tried again, up to 3 times.
   install -m 0755 "$here/files/lab-apt-proxy" "$root/usr/local/bin/lab-apt-proxy"
   printf '%s\n' 'Acquire::http::Proxy-Auto-Detect "/usr/local/bin/lab-apt-proxy";' 'Acquire::http::Pipeline-Depth "0";' \
-    >"$root/etc/apt/apt.conf.d/01lab-cache"
+    'Acquire::http::Timeout "30";' 'Acquire::Retries "3";' >"$root/etc/apt/apt.conf.d/01lab-cache"
   # A container has no console to log in on and no hardware clock.
   rm -f "$root/etc/machine-id" && touch "$root/etc/machine-id"
   chroot "$root" systemctl mask getty@tty1.service serial-getty@ttyS0.service \

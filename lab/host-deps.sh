@@ -4,7 +4,6 @@ set -euo pipefail
 want=()
 command -v debootstrap >/dev/null || want+=(debootstrap)
 command -v dockerd >/dev/null || docker info >/dev/null 2>&1 || want+=(docker.io)
-command -v apt-cacher-ng >/dev/null || want+=(apt-cacher-ng)
 command -v shellcheck >/dev/null || want+=(shellcheck)
 # The virtual desktop tests log in over RDP with xfreerdp under Xvfb.
 command -v xfreerdp >/dev/null || want+=(freerdp2-x11)

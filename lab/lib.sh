@@ -47,38 +47,95 @@ lab_cache_reachable() {
   timeout 1 bash -c "exec 3<>/dev/tcp/$1/3142" 2>/dev/null
 }
 
-# Start apt-cacher-ng for the lab when it can be had, or restart it when its settings changed; the lab works without
-# it.
+# The lab's package cache: nginx on :3142 as an HTTP proxy for Debian's archive (deb.debian.org) only, caching
+# packages and by-hash index files for 30 days (their names change when their content does) and InRelease files for
+# 10 minutes. apt-cacher-ng did this job until 2026-12-02 and hung apt twice: several containers asking for the same
+# outdated InRelease made it fail to move its copy aside ("Failure to move file ... File exists") and leave the
+# connection open, and apt-get update waited on it 12 and 25 minutes, once until CI's limit. nginx coalesces
+# concurrent misses (proxy_cache_lock) and gives up on a silent upstream after 60 s, and apt retries (lab images).
+lab_cache_dir=/var/cache/mlops-lab-apt
+lab_cache_conf=/etc/mlops-lab/apt-cache.conf
+
+lab_cache_settings() {
+  cat <<CONF
+# The mlops.hosts lab's package cache (lab/lib.sh lab_cache_up writes this file; edits are overwritten).
+user www-data;
+worker_processes 1;
+pid $lab_cache_dir/nginx.pid;
+error_log $lab_cache_dir/error.log warn;
+events { worker_connections 1024; }
+http {
+  log_format cache '\$time_iso8601 \$remote_addr "\$request" \$status \$body_bytes_sent \$upstream_cache_status \$request_time';
+  access_log $lab_cache_dir/access.log cache;
+  proxy_temp_path $lab_cache_dir/tmp;
+  client_body_temp_path $lab_cache_dir/tmp;
+  proxy_cache_path $lab_cache_dir/cache levels=1:2 keys_zone=apt:16m max_size=20g inactive=30d use_temp_path=off;
+  server {
+    listen 3142 default_server;
+    return 403;
+  }
+  server {
+    listen 3142;
+    server_name deb.debian.org;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_connect_timeout 20s;
+    proxy_read_timeout 60s;
+    proxy_send_timeout 60s;
+    proxy_cache apt;
+    proxy_cache_lock on;
+    proxy_cache_use_stale error timeout updating http_500 http_502 http_503 http_504;
+    proxy_ignore_headers Cache-Control Expires Set-Cookie;
+    location ~ /(pool/|dists/.*/by-hash/) {
+      proxy_pass http://deb.debian.org;
+      proxy_cache_valid 200 30d;
+    }
+    location ~ /dists/ {
+      proxy_pass http://deb.debian.org;
+      proxy_cache_valid 200 10m;
+    }
+    location / {
+      proxy_pass http://deb.debian.org;
+      proxy_cache off;
+    }
+  }
+}
+CONF
+}
+
+# Start the lab's package cache when it can be had, or restart it when its settings changed; the lab works without
+# it (lab/files/lab-apt-proxy goes direct when nothing answers on :3142).
 lab_cache_up() {
-  local conf=/etc/apt-cacher-ng/zz-mlops-lab.conf settings
-  # Only Debian's archives are served (ForceManaged), to the lab's containers.
-  # The packaged backend (ftp.debian.org) may not resolve where only deb.debian.org does.
-  # Index files stay fresh for 10 minutes instead of 27 s: when several containers asked for an outdated InRelease at
-  # once, apt-cacher-ng 3.7 failed to move its copy aside ("Failure to move file ... errno: File exists" in
-  # /var/log/apt-cacher-ng/apt-cacher.err), dropped the connection, and one container's apt-get update waited on it
-  # for good (a Molecule converge hung 25 minutes on 2026-12-02). Debian's archive serves indexes by hash, so a
-  # 10-minute-old InRelease still matches the files it lists.
-  settings=$(printf '%s\n' 'BindAddress: 0.0.0.0' 'Port: 3142' 'ForceManaged: 1' 'FreshIndexMaxAge: 600' \
-    'Remap-debrep: file:deb_mirror*.gz /debian ; http://deb.debian.org/debian/')
-  if lab_cache_reachable 127.0.0.1 && [ "$(cat "$conf" 2>/dev/null)" = "$settings" ]; then return 0; fi
-  if ! command -v apt-cacher-ng >/dev/null 2>&1; then
-    if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq apt-cacher-ng >/dev/null 2>&1 || true
-    fi
+  local settings
+  settings=$(lab_cache_settings)
+  if lab_cache_reachable 127.0.0.1 && [ "$(cat "$lab_cache_conf" 2>/dev/null)" = "$settings" ]; then return 0; fi
+  if ! command -v nginx >/dev/null 2>&1 && [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+    lab_install_quietly nginx-light
   fi
-  command -v apt-cacher-ng >/dev/null 2>&1 || { echo "lab: no apt-cacher-ng; the lab downloads packages directly"; return 0; }
-  echo "$settings" >"$conf"
+  command -v nginx >/dev/null 2>&1 || { echo "lab: no nginx; the lab downloads packages directly"; return 0; }
+  mkdir -p "$(dirname "$lab_cache_conf")" "$lab_cache_dir/tmp" "$lab_cache_dir/cache"
+  chown www-data: "$lab_cache_dir/tmp" "$lab_cache_dir/cache"
+  echo "$settings" >"$lab_cache_conf"
+  # An earlier cache (this one with older settings, or apt-cacher-ng of earlier versions) gives up the port first.
+  if [ -s "$lab_cache_dir/nginx.pid" ]; then nginx -q -c "$lab_cache_conf" -s stop 2>/dev/null || true; fi
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    systemctl restart apt-cacher-ng
-  else
-    # Started here before, without a service manager: stopped, so the new settings can take its port.
-    if pkill -x apt-cacher-ng; then
-      for _ in $(seq 20); do lab_cache_reachable 127.0.0.1 || break; sleep 0.5; done
-    fi
-    apt-cacher-ng -c /etc/apt-cacher-ng foreground=0
+    systemctl stop apt-cacher-ng 2>/dev/null || true
   fi
-  for _ in $(seq 10); do lab_cache_reachable 127.0.0.1 && { echo "lab: apt-cacher-ng on :3142"; return 0; }; sleep 0.5; done
-  echo "lab: apt-cacher-ng did not start; the lab downloads packages directly"
+  pkill -x apt-cacher-ng || true
+  for _ in $(seq 20); do lab_cache_reachable 127.0.0.1 || break; sleep 0.5; done
+  nginx -c "$lab_cache_conf" || { echo "lab: the package cache did not start; the lab downloads packages directly"; return 0; }
+  for _ in $(seq 10); do lab_cache_reachable 127.0.0.1 && { echo "lab: package cache (nginx) on :3142"; return 0; }; sleep 0.5; done
+  echo "lab: the package cache did not answer; the lab downloads packages directly"
+}
+
+# Install Debian packages without starting their services (a package's own nginx would take port 80).
+lab_install_quietly() {
+  local policy=/usr/sbin/policy-rc.d made=''
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 || true
+  if [ -n "$made" ]; then rm -f "$policy"; fi
 }
 
 lab_network_up() {

@@ -11,7 +11,7 @@ if [ "${1:-}" = --in-container ]; then
   export DEBIAN_FRONTEND=noninteractive
   # python3-venv brings ensurepip (for our venv and ansible-test's), git is for tests/sanity.sh and
   # ansible-test runs the shellcheck sanity test only where the program is. apt goes through the lab's
-  # apt-cacher-ng when it runs.
+  # package cache when it runs.
   apt-get -qq update
   apt-get -qq install -y --no-install-recommends python3-venv git shellcheck >/dev/null
   venv=/opt/core-newest
