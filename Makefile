@@ -74,7 +74,7 @@ demo: lab-up
 # ansible-core, which bracket .venv's pinned one; test-full adds it.
 # Molecule in the foreground, the other checks beside it at a lower CPU priority (tests/all.sh says why).
 # The lowest ansible-core's and the Galaxy tools' virtualenvs are made by the checks that use them, in the background.
-test: venv lab-images
+test: venv
 	bash tests/all.sh $(SCENARIOS)
 	@echo "make test: all checks passed"
 
