@@ -16,7 +16,8 @@
 # First, before anything else starts: the lab's images and the execution environment image built on them (the drift
 # scenario's AWX jobs run in it), and beside them the lab's Kafka and Hadoop builds from Maven Central (the
 # integration tests and tests/molecule.sh use their caches; built once, before either starts; one after the other,
-# as they share Maven's local repository). On a fresh machine that is 3 of the 8 minutes before Molecule.
+# as they share Maven's local repository). make test has made them already, beside the virtualenv; then this takes
+# seconds.
 # Each background part's output goes to .build/artifacts/<part>.log and is printed whole when it ends.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
