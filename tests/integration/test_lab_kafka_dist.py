@@ -184,7 +184,14 @@ def _module(name: str, args: dict, workdir: Path) -> dict:
     run = subprocess.run([sys.executable, str(ROOT / 'plugins' / 'modules' / f'{name}.py'), str(args_file)],
                          capture_output=True, text=True, check=False, timeout=300,
                          env={**os.environ, 'PYTHONPATH': str(COLLECTIONS)})
-    return json.loads(run.stdout)
+    return _Result(json.loads(run.stdout))
+
+
+class _Result(dict):
+    """A module's result: a missing key (a failed module has no 'changed') names the key and shows the whole result."""
+
+    def __missing__(self, key):
+        raise KeyError(f'{key!r} is not in the module result {dict(self)!r}')
 
 
 def _kafka_storage(dist, config: Path, cluster_id: str, check: bool = False, **params) -> dict:
@@ -216,23 +223,23 @@ def test_kafka_storage_formats_once_then_only_new_directories(dist, tmp_path):
     config = _node_config(tmp_path / 'server.properties', [d1, d2])
 
     plan = _kafka_storage(dist, config, cluster_id, check=True, quorum='standalone')
-    assert plan.get('changed') and plan['formatted'] == [str(d1), str(d2)], plan
+    assert plan['changed'] and plan['formatted'] == [str(d1), str(d2)], plan
     assert '--standalone' in plan['cmd'] and not d1.exists()
 
     done = _kafka_storage(dist, config, cluster_id, quorum='standalone')
-    assert done.get('changed') and done['formatted'] == [str(d1), str(d2)], done
+    assert done['changed'] and done['formatted'] == [str(d1), str(d2)], done
     assert f'cluster.id={cluster_id}' in _meta(d1) and (d1 / '__cluster_metadata-0').is_dir()
     first_meta = _meta(d1)
 
     again = _kafka_storage(dist, config, cluster_id, quorum='standalone')
-    assert again.get('changed') is False and again['formatted'] == [], again
+    assert not again['changed'] and again['formatted'] == [], again
     assert [d['state'] for d in again['directories']] == ['formatted', 'formatted']
 
     # A log directory added to log.dirs joins the node's cluster; the others are not touched.
     d3.mkdir()
     _node_config(config, [d1, d2, d3])
     added = _kafka_storage(dist, config, cluster_id, quorum='standalone')
-    assert added.get('changed') and added['formatted'] == [str(d3)], added
+    assert added['changed'] and added['formatted'] == [str(d3)], added
     assert '--ignore-formatted' in added['cmd'] and '--standalone' not in added['cmd']
     assert f'cluster.id={cluster_id}' in _meta(d3) and 'node.id=1' in _meta(d3)
     assert _meta(d1) == first_meta
@@ -266,7 +273,7 @@ def test_kafka_storage_refuses_other_data_and_lost_metadata(dist, tmp_path):
     split = _kafka_storage(dist, fresh, cluster_id, quorum='standalone', formatted_elsewhere=['kafka1:/var/lib/kafka'])
     assert split.get('failed') and 'would split it' in split['msg'], split
     joined = _kafka_storage(dist, fresh, cluster_id, quorum='join', formatted_elsewhere=['kafka1:/var/lib/kafka'])
-    assert joined.get('changed') and '--no-initial-controllers' in joined['cmd'], joined
+    assert joined['changed'] and '--no-initial-controllers' in joined['cmd'], joined
     assert 'node.id=2' in _meta(tmp_path / 'n1')
 
 
@@ -274,7 +281,7 @@ def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
     cluster_id = _tool(dist['home'], 'kafka-storage.sh', 'random-uuid').strip()
     config = _node_config(tmp_path / 'broker.properties', [tmp_path / 'b1'], roles='broker', node_id=4)
     done = _kafka_storage(dist, config, cluster_id, quorum='standalone')
-    assert done.get('changed') and done['formatted'] == [str(tmp_path / 'b1')], done
+    assert done['changed'] and done['formatted'] == [str(tmp_path / 'b1')], done
     assert not {'--standalone', '--no-initial-controllers', '--initial-controllers'} & set(done['cmd'])
     assert 'node.id=4' in _meta(tmp_path / 'b1')
 
@@ -296,11 +303,11 @@ def test_kafka_topics_creates_grows_and_keeps_configs(server, tmp_path):
     topics = [{'name': 'events', 'partitions': 2, 'replication_factor': 1,
                'configs': {'retention.ms': 3600000, 'cleanup.policy': ['compact', 'delete']}}]
     plan = _kafka_topics(server, tmp_path, topics, check=True)
-    assert plan.get('changed') and plan['commands'][0][:4] == ['kafka-topics.sh', '--create', '--topic', 'events'], plan
+    assert plan['changed'] and plan['commands'][0][:4] == ['kafka-topics.sh', '--create', '--topic', 'events'], plan
     assert 'events' not in _tool(home, 'kafka-topics.sh', '--bootstrap-server', bootstrap, '--list').split()
 
     created = _kafka_topics(server, tmp_path, topics)
-    assert created.get('changed') and not created['topics'][0]['exists'], created
+    assert created['changed'] and not created['topics'][0]['exists'], created
     # The tools' class archive, made by the first run that was not a check, maps (-Xshare:on fails when it cannot).
     mapped = subprocess.run([str(home / 'bin' / 'kafka-topics.sh'), '--bootstrap-server', bootstrap, '--list'],
                             capture_output=True, text=True, check=False, timeout=120,
@@ -308,7 +315,7 @@ def test_kafka_topics_creates_grows_and_keeps_configs(server, tmp_path):
                                  + f' -Xshare:on -XX:SharedArchiveFile={server["archive"]}'})
     assert mapped.returncode == 0 and 'events' in mapped.stdout.split(), mapped.stdout + mapped.stderr
     again = _kafka_topics(server, tmp_path, topics)
-    assert again.get('changed') is False and again['commands'] == [], again
+    assert not again['changed'] and again['commands'] == [], again
     assert again['topics'][0] == {'name': 'events', 'exists': True, 'partitions': 2, 'replication_factor': 1,
                                   'configs': {'retention.ms': '3600000', 'cleanup.policy': 'compact,delete'}}
 
@@ -316,18 +323,18 @@ def test_kafka_topics_creates_grows_and_keeps_configs(server, tmp_path):
     _tool(home, 'kafka-configs.sh', '--bootstrap-server', bootstrap, '--alter', '--entity-type', 'topics',
           '--entity-name', 'events', '--add-config', 'retention.ms=1000,segment.ms=600000')
     drift = _kafka_topics(server, tmp_path, topics, check=True, diff=True)
-    assert drift.get('changed') and drift['changed_resources'] == [{
+    assert drift['changed'] and drift['changed_resources'] == [{
         'kind': 'kafka_topic', 'name': 'events',
         'summary': 'configs: retention.ms 1000 -> 3600000, segment.ms 600000 -> (default)'}], drift
     assert 'segment.ms: 600000' in drift['diff'][0]['before'] and 'segment.ms' not in drift['diff'][0]['after']
     repaired = _kafka_topics(server, tmp_path, topics)
-    assert repaired.get('changed') and repaired['commands'] == [[
+    assert repaired['changed'] and repaired['commands'] == [[
         'kafka-configs.sh', '--alter', '--entity-type', 'topics', '--entity-name', 'events',
         '--add-config', 'retention.ms=3600000', '--delete-config', 'segment.ms']], repaired
     assert not _kafka_topics(server, tmp_path, topics, check=True)['changed']
 
     grown = _kafka_topics(server, tmp_path, [dict(topics[0], partitions=3)])
-    assert grown.get('changed') and grown['changed_resources'][0]['summary'] == 'partitions 2 -> 3', grown
+    assert grown['changed'] and grown['changed_resources'][0]['summary'] == 'partitions 2 -> 3', grown
     described = _tool(home, 'kafka-topics.sh', '--bootstrap-server', bootstrap, '--describe', '--topic', 'events')
     assert 'PartitionCount: 3' in described
 
@@ -361,9 +368,9 @@ def test_kafka_acls_added_repaired_and_exact(server, tmp_path):
             {'principal': 'User:alice', 'resource_type': 'group', 'resource_name': 'team-', 'pattern_type': 'prefixed',
              'operations': ['read']}]
     plan = _kafka_acls(server, tmp_path, acls, check=True)
-    assert plan.get('changed') and len(plan['added']) == 4 and _acl_lines(server, 'User:alice') == [], plan
+    assert plan['changed'] and len(plan['added']) == 4 and _acl_lines(server, 'User:alice') == [], plan
     done = _kafka_acls(server, tmp_path, acls)
-    assert done.get('changed') and len(done['commands']) == 2, done
+    assert done['changed'] and len(done['commands']) == 2, done
     assert len(_acl_lines(server, 'User:alice')) == 4
     assert not _kafka_acls(server, tmp_path, acls, exclusive=True)['changed']
 
@@ -381,11 +388,11 @@ def test_kafka_acls_added_repaired_and_exact(server, tmp_path):
         'User:alice allow alter on cluster kafka-cluster (literal) from *'], drift
     assert 'alter on cluster' in drift['diff']['before'] and 'alter on cluster' not in drift['diff']['after']
     repaired = _kafka_acls(server, tmp_path, acls, exclusive=True)
-    assert repaired.get('changed') and len(_acl_lines(server, 'User:alice')) == 4, repaired
+    assert repaired['changed'] and len(_acl_lines(server, 'User:alice')) == 4, repaired
     assert len(_acl_lines(server, 'User:bob')) == 1
 
     gone = _kafka_acls(server, tmp_path, [dict(acls[1], state='absent')])
-    assert gone.get('changed') and [b['operation'] for b in gone['removed']] == ['read'], gone
+    assert gone['changed'] and [b['operation'] for b in gone['removed']] == ['read'], gone
     assert len(_acl_lines(server, 'User:alice')) == 3
 
 
@@ -413,11 +420,11 @@ def test_kafka_scram_users_passwords_made_on_the_host_log_in(server, tmp_path):
     bob_file.chmod(0o600)
     users = [{'name': 'alice', 'password_file': str(alice_file)}, {'name': 'bob', 'password_file': str(bob_file)}]
     plan = _kafka_scram_users(server, tmp_path, users, check=True)
-    assert plan.get('changed') and plan['set'] == {'alice': 'new password file', 'bob': 'new credential'}, plan
+    assert plan['changed'] and plan['set'] == {'alice': 'new password file', 'bob': 'new credential'}, plan
     assert not alice_file.exists()
 
     done = _kafka_scram_users(server, tmp_path, users)
-    assert done.get('changed') and done['made_password_files'] == [str(alice_file)], done
+    assert done['changed'] and done['made_password_files'] == [str(alice_file)], done
     assert oct(alice_file.stat().st_mode & 0o777) == '0o600'
     alice_password = alice_file.read_text(encoding='utf-8').strip()
     assert alice_password not in json.dumps(done)
