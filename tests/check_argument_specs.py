@@ -6,6 +6,10 @@ defaults/main.yml. An internal role (name starting with `_`, such as _common) is
 entry points: there the options of all entry points together are checked against defaults/main.yml,
 an option shared by two entry points must be declared alike, and each entry point needs a description.
 Roles without defaults are covered too.
+
+The mlops.hosts roles include an internal role's entry points with rolespec_validate: false (a task fewer per role
+and host on every run): each such include_role may only pass, in its vars, options its entry point declares, and
+must name an entry point that exists.
 """
 
 from __future__ import annotations
@@ -70,9 +74,42 @@ def _internal_options(name: str, specs: dict) -> tuple[dict, list[str]]:
     return options, errors
 
 
+def _tasks(node):
+    """Every task mapping in a parsed tasks file, blocks included."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _tasks(item)
+    elif isinstance(node, dict):
+        yield node
+        for key in ('block', 'rescue', 'always'):
+            yield from _tasks(node.get(key))
+
+
+def check_internal_includes(roles: list[Path]) -> list[str]:
+    """The include_role tasks of internal roles pass only the options their entry points declare."""
+    internal = {f'mlops.hosts.{r.name}': (yaml.safe_load((r / 'meta' / 'argument_specs.yml').read_text()) or {})
+                .get('argument_specs', {}) for r in roles if r.name.startswith('_')}
+    errors = []
+    for path in sorted([*ROOT.glob('roles/*/tasks/*.yml'), *ROOT.glob('playbooks/*.yml')]):
+        for task in _tasks(yaml.safe_load(path.read_text())):
+            include = task.get('ansible.builtin.include_role') or task.get('ansible.builtin.import_role')
+            if not isinstance(include, dict) or include.get('name') not in internal:
+                continue
+            where = f'{path.relative_to(ROOT)}: {task.get("name", include["name"])}'
+            entry = include.get('tasks_from', 'main').removesuffix('.yml')
+            declared = ((internal[include['name']].get(entry) or {}).get('options') or {})
+            if entry not in internal[include['name']]:
+                errors.append(f'{where}: {include["name"]} has no entry point {entry}')
+                continue
+            errors.extend(f'{where}: {var} is not an option of {include["name"]}\'s {entry} entry point'
+                          for var in sorted(task.get('vars') or {})
+                          if var.startswith('_' + include['name'].rsplit('._', 1)[1] + '_') and var not in declared)
+    return errors
+
+
 def main() -> int:
     roles = sorted(p for p in (ROOT / 'roles').iterdir() if p.is_dir())
-    errors = [e for role in roles for e in check_role(role)]
+    errors = [e for role in roles for e in check_role(role)] + check_internal_includes(roles)
     for error in errors:
         print(error)
     print(f'argument specs: {len(roles)} roles checked, {len(errors)} problems')

@@ -149,7 +149,7 @@ def test_repository_source_with_its_key(tmp_path):
     assert not Path('/etc/apt/sources.list.d/mlops-test.sources').exists()
 
 
-@pytest.mark.parametrize('direct_entry', ['main', 'tls'])
+@pytest.mark.parametrize('direct_entry', ['main', 'tls', 'distribution'])
 def test_direct_use_is_refused(direct_entry):
     result = run('direct.yml', {'direct_entry': direct_entry, '_common_tls_cert': '/nonexistent/c', '_common_tls_key': '/nonexistent/k'})
     assert result.returncode != 0
