@@ -97,7 +97,7 @@ def bench(scenario: str, distro: str, repeat: int = 1, before: Path | None = Non
         converge_s = timed_run(scenario, eph)[0]
         for dummy in range(repeat):
             if before is not None:
-                before_s, dummy, before_cpu = timed_run(scenario, eph, before)
+                before_s, _before_stats, before_cpu = timed_run(scenario, eph, before)
                 before_times.append(before_s)
                 before_cpus.append(before_cpu)
             noop_s, stats, cpu = timed_run(scenario, eph)

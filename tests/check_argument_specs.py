@@ -97,10 +97,10 @@ def check_internal_includes(roles: list[Path]) -> list[str]:
                 continue
             where = f'{path.relative_to(ROOT)}: {task.get("name", include["name"])}'
             entry = include.get('tasks_from', 'main').removesuffix('.yml')
-            declared = ((internal[include['name']].get(entry) or {}).get('options') or {})
             if entry not in internal[include['name']]:
                 errors.append(f'{where}: {include["name"]} has no entry point {entry}')
                 continue
+            declared = (internal[include['name']][entry] or {}).get('options') or {}
             errors.extend(f'{where}: {var} is not an option of {include["name"]}\'s {entry} entry point'
                           for var in sorted(task.get('vars') or {})
                           if var.startswith('_' + include['name'].rsplit('._', 1)[1] + '_') and var not in declared)
