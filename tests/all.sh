@@ -61,6 +61,22 @@ dists=$!
 "$make" --no-print-directory ee || exit 1
 wait "$dists" || { cat "$artifacts/lab-dists.log"; echo "make test: the lab's Kafka or Hadoop build failed"; exit 1; }
 
+# cpu_sample: one line of the machine's CPU time in .build/artifacts/cpu.tsv (epoch, busy and idle in clock ticks
+# from /proc/stat; iowait counts as idle), every 30 s while make test runs: how much of both cores each stretch used,
+# which says whether another Molecule lane would find room.
+cpu_sample() {
+  awk -v now="$(date +%s)" '$1 == "cpu" {print now "\t" $2 + $3 + $4 + $7 + $8 + $9 "\t" $5 + $6; exit}' /proc/stat
+}
+(
+  printf 'epoch\tbusy_ticks\tidle_ticks\n'
+  while :; do
+    cpu_sample
+    sleep 30
+  done
+) >"$artifacts/cpu.tsv" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null' EXIT
+
 start=$SECONDS
 checks_group=$(make_cgroup mlops-checks cpu.idle=1 cpu.idle=1)
 integration_group=$(make_cgroup mlops-integration cpu.shares=256 cpu.weight=25)
@@ -75,6 +91,10 @@ pids[checks]=$!
 molecule_rc=0
 bash tests/molecule.sh "$@" || molecule_rc=$?
 echo "make test: Molecule ended after $((SECONDS - start)) s (rc $molecule_rc)"
+cpu_sample >>"$artifacts/cpu.tsv"
+awk -F'\t' 'NR == 2 {b = $2; i = $3} NR > 2 {db = $2 - b; di = $3 - i}
+  END {if (db + di > 0) printf "make test: the CPU was idle %.0f %% of its time while Molecule ran (%s)\n",
+       100 * di / (db + di), FILENAME}' "$artifacts/cpu.tsv"
 rc=$molecule_rc
 for part in integration checks; do
   part_rc=0
