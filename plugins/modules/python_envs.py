@@ -126,8 +126,10 @@ options:
       installer:
         description:
           - V(pip) creates the environment with C(python -m venv) and installs with its own C(pip).
-          - V(uv) creates it with C(uv venv) and installs with C(uv pip install). C(uv) must be installed,
-            see O(uv_path).
+          - V(uv) creates it with C(uv venv --seed) (so it has C(pip), as a C(python -m venv) environment has) and
+            installs with C(uv pip install --compile-bytecode) (byte code written at install, as C(pip) does, so
+            processes of users who cannot write to the environment do not compile every module at each start).
+            C(uv) must be installed, see O(uv_path).
         type: str
         choices: [pip, uv]
         default: pip
@@ -183,6 +185,9 @@ options:
       - Path of the C(uv) executable for environments with O(envs[].installer=uv).
       - When not set, C(uv) is looked up in E(PATH), C(~/.local/bin) and C(~/.cargo/bin). It is only looked
         up when an environment has to be built with it; the module fails when it cannot be found.
+      - It may lie inside the O(envs[].path) of an environment built with O(envs[].installer=pip) that comes
+        before the first one with O(envs[].installer=uv) (an environment of the C(uv) package); it is then looked
+        for after that environment is built.
     type: str
   network_env:
     description:
@@ -664,9 +669,11 @@ class PythonEnvs:
         if not self.module.check_mode:
             if any(env.build or env.repair for env in self.envs):
                 apply_site_environment(self.module.params['network_env'])
-            if any((env.build or env.repair) and env.installer == 'uv' for env in self.envs):
+            if self._uv_provider() is None and any((env.build or env.repair) and env.installer == 'uv' for env in self.envs):
                 self._find_uv()
             for env in self.envs:
+                if self._uv is None and env.installer == 'uv' and (env.build or env.repair):
+                    self._find_uv()
                 self._apply(env)
                 self._results.append(self._result(env))
         else:
@@ -907,7 +914,7 @@ class PythonEnvs:
         python = os.path.join(env.real_path, 'bin', 'python')
         install = self._installer(env, 'install')
         if env.installer == 'uv':
-            argv = [self._uv, 'venv', '--python', env.python]
+            argv = [self._uv, 'venv', '--seed', '--python', env.python]
             if env.system_site_packages:
                 argv.append('--system-site-packages')
             self._run(env, argv + [env.real_path])
@@ -951,7 +958,7 @@ class PythonEnvs:
         """The argv that runs the installer's install or uninstall command for the versioned directory."""
         python = os.path.join(env.real_path, 'bin', 'python')
         if env.installer == 'uv':
-            return [self._uv, 'pip', command, '--python', python]
+            return [self._uv, 'pip', command, '--python', python] + (['--compile-bytecode'] if command == 'install' else [])
         return [python, '-m', 'pip', command] + _PIP_FLAGS + (['-y'] if command == 'uninstall' else [])
 
     def _repair(self, env):
@@ -1055,6 +1062,17 @@ class PythonEnvs:
             if not warn:
                 self._fail(msg)
             self.module.warn(msg)
+
+    def _uv_provider(self):
+        """The environment built with pip, before the first one built with uv, whose path holds uv_path; or None."""
+        if not self.uv_path:
+            return None
+        for env in self.envs:
+            if env.installer == 'uv':
+                return None
+            if env.state == 'present' and self.uv_path.startswith(env.path.rstrip('/') + '/'):
+                return env
+        return None
 
     def _find_uv(self):
         if self.uv_path:

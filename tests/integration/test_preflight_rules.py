@@ -96,3 +96,12 @@ def test_python_env_settings_and_environments():
         'python_env_pip_args[0]: 1 is not a string',
         "python_env_envs[0].requirements_file: '/nonexistent/requirements.txt' is not a file on the controller"],
         spec=False)
+
+
+def test_python_env_uv_is_pinned_and_its_environment_name_kept():
+    assert_refused('python_env', {
+        'python_env_uv_version': 'latest',
+        'python_env_envs': [{'name': 'uv', 'packages': []}, {'name': 'hub', 'installer': 'uv'}]}, [
+        "python_env_uv_version: 'latest' is not a uv release such as 0.13.9",
+        'python_env_envs + python_env_extra_envs: ["uv", "hub"] is not names other than uv, which is the environment '
+        'of uv itself'], spec=False)

@@ -86,6 +86,9 @@ def test_python_environments_were_built_through_the_index_and_the_proxy(host):
     assert 'pip' in agents, 'pip never asked the internal index'
     assert 'uv' in agents, 'uv never asked the internal index (it does not read /etc/pip.conf)'
     assert any('/simple/six/' in line for line in index_log.splitlines() if line.startswith('uv '))
+    # uv itself came from the index through pip (python_env_uv_version); the hub's environment was built by uv.
+    assert any('/simple/uv/' in line for line in index_log.splitlines() if line.startswith('pip ')), index_log[-2000:]
+    assert any('/simple/jupyterhub/' in line for line in index_log.splitlines() if line.startswith('uv ')), index_log[-2000:]
     # The index redirects to PyPI, which the host reaches only through the proxy, with its login.
     requests_seen = _proxy_requests(host)
     assert 'Added basic auth user : labproxy' in host.check_output(PROXY_LOG), 'the proxy does not want a login'
@@ -97,6 +100,16 @@ def test_uv_environment_trusts_the_site_ca_and_has_its_package(host):
     # The lab's outgoing TLS is re-signed by an inspection CA that only the system bundle holds: uv's own
     # roots would refuse it (UnknownIssuer). The environment exists, so uv used the site's CA bundle.
     assert host.run('/opt/mlops/envs/uvprobe/bin/python -c "import six"').rc == 0
+
+
+def test_environments_built_by_uv_have_pip_and_byte_code(host):
+    """uv venv --seed and uv pip install --compile-bytecode: like a pip build, so the hub's unprivileged servers
+    do not compile every module they import at each start."""
+    hub_env = '/opt/mlops/envs/jupyterhub'
+    assert host.run(f'{hub_env}/bin/python -m pip --version').rc == 0
+    assert host.run('/opt/mlops/envs/uv/bin/uv --version').stdout.startswith('uv ')
+    cached = host.check_output(f"find -L {hub_env}/lib -path '*/jupyterhub/__pycache__/app.*.pyc' | head -1")
+    assert cached, 'the hub environment has no byte code for jupyterhub/app.py'
 
 
 def test_npm_fetched_the_hubs_proxy_through_the_site_proxy(host):

@@ -607,9 +607,9 @@ def test_uv_installer_argv(host, tmp_path, envs_dir, python):
     venv_python = os.path.join(real, 'bin', 'python')
     assert host.commands == [
         [python, '-c', PROBE],
-        [str(uv), 'venv', '--python', python, real],
-        [str(uv), 'pip', 'install', '--python', venv_python, '--index-url', 'https://idx/simple', 'six==1.16.0',
-         '-r', host.commands[2][-1]],
+        [str(uv), 'venv', '--seed', '--python', python, real],
+        [str(uv), 'pip', 'install', '--python', venv_python, '--compile-bytecode', '--index-url', 'https://idx/simple',
+         'six==1.16.0', '-r', host.commands[2][-1]],
         [str(uv), 'pip', 'list', '--format', 'json', '--python', venv_python],
     ]
     assert host.requirements == ['numpy\n']
@@ -633,6 +633,35 @@ def test_uv_missing_fails_clearly(host, tmp_path, envs_dir, python):
     assert 'uv' in result['msg'] and 'uv_path' in result['msg']
     assert os.listdir(envs_dir) == []
     assert host.commands == [[python, '-c', PROBE]]
+
+
+def test_uv_from_an_earlier_environment_is_looked_for_once_that_is_built(host, tmp_path, envs_dir, python):
+    uv_path = str(envs_dir / 'uv' / 'bin' / 'uv')
+
+    def pip_installs_uv(argv):
+        if argv[-1] == 'uv==0.13.9':
+            real = os.path.dirname(os.path.dirname(argv[0]))
+            with open(os.path.join(real, 'bin', 'uv'), 'w', encoding='utf-8') as handle:
+                handle.write('#!/bin/sh\n')
+            os.chmod(os.path.join(real, 'bin', 'uv'), 0o755)
+        return False
+    host.failures.append((pip_installs_uv, None))
+
+    result = run([_env(envs_dir, python, name='uv', packages=['uv==0.13.9']),
+                  _env(envs_dir, python, name='hub', installer='uv', packages=['six==1.16.0'])], tmp_path, uv_path=uv_path)
+
+    assert [env['changed'] for env in result['envs']] == [True, True]
+    assert host.commands[-3][:3] == [uv_path, 'venv', '--seed']
+
+
+def test_uv_from_a_later_environment_fails_before_anything_is_built(host, tmp_path, envs_dir, python):
+    uv_path = str(envs_dir / 'uv' / 'bin' / 'uv')
+
+    result = run_failing([_env(envs_dir, python, name='hub', installer='uv'),
+                          _env(envs_dir, python, name='uv', packages=['uv==0.13.9'])], tmp_path, uv_path=uv_path)
+
+    assert 'is not an executable file' in result['msg']
+    assert os.listdir(envs_dir) == []
 
 
 def test_uv_missing_is_fine_in_check_mode(host, tmp_path, envs_dir, python):
@@ -832,7 +861,8 @@ def test_repair_with_uv(host, tmp_path, envs_dir, python):
 
     venv_python = os.path.join(real, 'bin', 'python')
     assert host.commands[1:] == [
-        ['/usr/local/bin/uv', 'pip', 'install', '--python', venv_python] + index + ['--no-deps', 'pandas==2.2.3'],
+        ['/usr/local/bin/uv', 'pip', 'install', '--python', venv_python, '--compile-bytecode', *index,
+         '--no-deps', 'pandas==2.2.3'],
         ['/usr/local/bin/uv', 'pip', 'uninstall', '--python', venv_python, 'requests'],
     ]
     assert all(kwargs.get('cwd') == '/' for kwargs in host.kwargs[1:])
