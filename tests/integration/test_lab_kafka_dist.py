@@ -340,7 +340,16 @@ def test_kafka_topics_creates_grows_and_keeps_configs(server, tmp_path):
 
 
 def test_kafka_topics_refuses_what_cannot_change_in_place(server, tmp_path):
-    _kafka_topics(server, tmp_path, [{'name': 'fixed', 'partitions': 2, 'replication_factor': 1}])
+    created = _kafka_topics(server, tmp_path, [{'name': 'fixed', 'partitions': 2, 'replication_factor': 1}])
+    assert created['changed'], created
+    # The broker learns of a new topic from the controller's metadata log a moment after the create returns; on a
+    # starved machine (2026-12-02, no idle CPU) the next describe did not list it yet, and the refusal below lost
+    # its partition case. The premise is an existing topic: wait until the broker lists it.
+    deadline = time.monotonic() + 60
+    while 'fixed' not in _tool(server['home'], 'kafka-topics.sh', '--bootstrap-server', server['bootstrap'],
+                               '--list').split():
+        assert time.monotonic() < deadline, 'the broker never listed the topic fixed'
+        time.sleep(1)
     refused = _kafka_topics(server, tmp_path, [
         {'name': 'fixed', 'partitions': 1, 'replication_factor': 2},
         {'name': 'wide', 'partitions': 1, 'replication_factor': 3}])
