@@ -71,6 +71,10 @@ build_one() {
   install -m 0755 "$here/files/lab-apt-proxy" "$root/usr/local/bin/lab-apt-proxy"
   printf '%s\n' 'Acquire::http::Proxy-Auto-Detect "/usr/local/bin/lab-apt-proxy";' 'Acquire::http::Pipeline-Depth "0";' \
     'Acquire::http::Timeout "30";' 'Acquire::Retries "3";' >"$root/etc/apt/apt.conf.d/01lab-cache"
+  # dpkg without an fsync per unpacked file, as Debian's own container images do (a container that crashes is made
+  # again): Debian 12's CUDA toolkit installed in 89 s instead of 122 s (2026-12-02). Production hosts keep dpkg's
+  # default.
+  printf 'force-unsafe-io\n' >"$root/etc/dpkg/dpkg.cfg.d/lab-unsafe-io"
   # A container has no console to log in on and no hardware clock.
   rm -f "$root/etc/machine-id" && touch "$root/etc/machine-id"
   chroot "$root" systemctl mask getty@tty1.service serial-getty@ttyS0.service \
