@@ -13,7 +13,8 @@ short_description: Build named Python virtual environments, rebuilding them only
 version_added: 0.8.0
 description:
   - Manages a list of named Python virtual environments in one module execution. Each environment is
-    declared as data (packages with versions and optionally the content of a requirements or lock file).
+    declared as data (packages with versions and optionally the content of a requirements or lock file
+    and of a constraints file).
   - O(envs[].path) is a stable symbolic link to a versioned directory next to it,
     C(<dirname>/.<basename>-<fingerprint>), where the fingerprint is the first 12 hexadecimal digits of
     the SHA-256 of the declaration. A virtual environment cannot be moved after it was created, so a
@@ -21,8 +22,10 @@ description:
     and older versioned directories of that environment are removed. Processes that use the
     environment keep working while it is rebuilt.
   - The fingerprint covers the implementation and C(major.minor) version of O(envs[].python),
-    O(envs[].packages), O(envs[].requirements), O(envs[].installer), O(envs[].pip_args),
-    O(envs[].system_site_packages) and O(envs[].upgrade_pip). The interpreter is asked for its version
+    O(envs[].packages), O(envs[].requirements), O(envs[].constraints), O(envs[].installer), O(envs[].pip_args),
+    O(envs[].system_site_packages) and O(envs[].upgrade_pip). O(envs[].constraints) is part of the declaration
+    only when it is not empty, so an environment declared without constraints keeps the fingerprint it had
+    before the option existed and is not rebuilt. The interpreter is asked for its version
     once per run and interpreter (also in check mode); nothing else is run when no environment has to
     change, so C(pip) never runs on a converge without changes.
   - The versioned directory holds a marker file C(.mlops-python-env.json) with the name, the fingerprint,
@@ -121,6 +124,20 @@ options:
           - The text of a requirements or lock file. It is written to a temporary file that is installed
             with C(-r) together with O(envs[].packages).
           - Relative references inside it (C(-r other.txt), C(-e ./src)) cannot be resolved.
+        type: str
+        default: ''
+      constraints:
+        description:
+          - The text of a constraints file, such as the one Apache Airflow publishes for each of its releases and
+            Python versions. When not empty it is written to a temporary file next to the one of
+            O(envs[].requirements) and passed with C(-c) to the install command of a build (C(pip install ... -c <file>),
+            C(uv pip install ... -c <file>)); the temporary file is removed afterwards. It limits the versions of what
+            O(envs[].packages) and O(envs[].requirements) install and installs nothing by itself.
+          - It is not passed to the upgrade of C(pip) (O(envs[].upgrade_pip)), nor to a content repair, which installs
+            the recorded versions without dependencies.
+          - Part of the fingerprint and of the declaration recorded in the marker file only when not empty; changing
+            it rebuilds the environment, and environments without constraints keep their fingerprint.
+          - Relative references inside it (C(-c other.txt)) cannot be resolved.
         type: str
         default: ''
       installer:
@@ -237,6 +254,16 @@ EXAMPLES = r"""
   environment:
     https_proxy: http://proxy.example.com:3128
   register: envs
+
+- name: Apache Airflow, its dependencies limited to the versions of its release's constraints file
+  mlops.hosts.python_envs:
+    envs:
+      - name: airflow
+        path: /opt/mlops/envs/airflow
+        python: /usr/bin/python3.11
+        installer: uv
+        packages: [apache-airflow==3.3.2]
+        constraints: "{{ lookup('ansible.builtin.file', 'files/airflow-constraints-3.3.2-3.11.txt') }}"
 
 - name: Show what is installed
   ansible.builtin.debug:
@@ -592,6 +619,7 @@ class _Env:
         self.python = spec['python']
         self.packages = spec['packages']
         self.requirements = spec['requirements']
+        self.constraints = spec['constraints']
         self.installer = spec['installer']
         self.pip_args = spec['pip_args']
         self.upgrade_pip = spec['upgrade_pip']
@@ -753,6 +781,10 @@ class PythonEnvs:
             system_site_packages=env.system_site_packages,
             upgrade_pip=env.upgrade_pip,
         )
+        if env.constraints:
+            # Only when set: the declarations, and so the fingerprints, of environments without constraints stay
+            # those they had before the option existed.
+            env.declaration['constraints'] = env.constraints
         canonical = json.dumps(env.declaration, sort_keys=True, separators=(',', ':'))
         env.fingerprint = hashlib.sha256(canonical.encode('utf-8')).hexdigest()
         second = hashlib.sha256((_SECOND + env.fingerprint).encode('utf-8')).hexdigest()
@@ -994,19 +1026,25 @@ class PythonEnvs:
         return 'command %s failed (rc=%d): %s' % (' '.join(argv), rc, _tail(err or out).strip())
 
     def _install(self, env, argv):
-        if not env.requirements:
-            self._run(env, argv)
-            return
-        fd, requirements = tempfile.mkstemp(prefix='requirements-', suffix='.txt', dir=self.module.tmpdir)
+        """Run the install command of a build, with the requirements (-r) and constraints (-c) of env written to
+        temporary files, removed afterwards."""
+        files = []
         try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-                handle.write(env.requirements)
-            self._run(env, argv + ['-r', requirements])
+            for option, prefix, text in (('-r', 'requirements-', env.requirements), ('-c', 'constraints-', env.constraints)):
+                if not text:
+                    continue
+                fd, path = tempfile.mkstemp(prefix=prefix, suffix='.txt', dir=self.module.tmpdir)
+                files.append(path)
+                with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+                    handle.write(text)
+                argv = argv + [option, path]
+            self._run(env, argv)
         finally:
-            try:
-                os.unlink(requirements)
-            except OSError:
-                pass
+            for path in files:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
 
     def _command(self, env, argv):
         environ = dict(C_LOCALE)
@@ -1133,6 +1171,8 @@ class PythonEnvs:
                 declaration = dict(python='%s (does not exist yet)' % env.python, packages=env.packages,
                                    requirements=env.requirements, installer=env.installer, pip_args=env.pip_args,
                                    system_site_packages=env.system_site_packages, upgrade_pip=env.upgrade_pip)
+                if env.constraints:
+                    declaration['constraints'] = env.constraints
             after = self._describe(declaration, env.real_path, env.owner, env.group, env.mode_text)
         return dict(before_header=env.path, after_header=env.path, before=before, after=after)
 
@@ -1164,6 +1204,7 @@ def main():
                     python=dict(type='path', default='/usr/bin/python3'),
                     packages=dict(type='list', elements='str', default=[]),
                     requirements=dict(type='str', default=''),
+                    constraints=dict(type='str', default=''),
                     installer=dict(type='str', choices=['pip', 'uv'], default='pip'),
                     pip_args=dict(type='list', elements='str', default=[]),
                     upgrade_pip=dict(type='bool', default=False),

@@ -60,6 +60,7 @@ class FakeHost(FakeCommands):
     def __init__(self):
         super().__init__()
         self.requirements = []  # content of every -r file at the time the installer ran
+        self.constraints = []  # content of every -c file of an install at the time the installer ran
         self.probe = (0, 'CPython 3.11\n', '')
         self.listed = [{'name': 'pandas', 'version': '2.2.3'}, {'name': 'PyYAML', 'version': '6.0.2'}]
         self.resolved = [('pandas', '2.2.3'), ('PyYAML', '6.0.2')]
@@ -73,6 +74,9 @@ class FakeHost(FakeCommands):
         if '-r' in args:
             with open(args[args.index('-r') + 1], encoding='utf-8') as handle:
                 self.requirements.append(handle.read())
+        if 'install' in args and '-c' in args:  # not the probe's python -c
+            with open(args[args.index('-c') + 1], encoding='utf-8') as handle:
+                self.constraints.append(handle.read())
         for predicate, result in self.failures:
             if predicate(args):
                 return result
@@ -174,10 +178,12 @@ def run_failing(envs, tmp_path, **kwargs):
 
 
 def _fingerprint(packages=(), requirements='', installer='pip', pip_args=(), system_site_packages=False,
-                 upgrade_pip=False, implementation='CPython', version='3.11'):
+                 upgrade_pip=False, implementation='CPython', version='3.11', constraints=''):
     declaration = dict(python=dict(implementation=implementation, version=version), packages=list(packages),
                        requirements=requirements, installer=installer, pip_args=list(pip_args),
                        system_site_packages=system_site_packages, upgrade_pip=upgrade_pip)
+    if constraints:  # part of the declaration only when set, as the module does
+        declaration['constraints'] = constraints
     return hashlib.sha256(json.dumps(declaration, sort_keys=True, separators=(',', ':')).encode()).hexdigest()
 
 
@@ -291,6 +297,7 @@ def test_changed_packages_rebuild_and_swap(host, tmp_path, envs_dir, python):
 
 @pytest.mark.parametrize('option, value', [
     ('requirements', 'numpy==2.1.3\n'),
+    ('constraints', 'six==1.16.0\n'),
     ('pip_args', ['--index-url', 'https://pypi.example.com/simple']),
     ('system_site_packages', True),
     ('upgrade_pip', True),
@@ -1039,6 +1046,208 @@ def test_uv_repair_without_uv_fails_clearly(host, tmp_path, envs_dir, python):
 
     assert 'repair datascience' in result['msg']
     assert host.commands == [[python, '-c', PROBE]]
+
+
+# --------------------------------------------------------------------------- constraints
+
+# Fingerprints of environments declared without constraints, as the module computed them before the constraints
+# option existed (commit 39ca94c, with the FakeHost probe CPython 3.11). Hard-coded on purpose, not computed with
+# _fingerprint: the option must not change them, or every host would rebuild all its environments on upgrade.
+FINGERPRINTS_BEFORE_CONSTRAINTS = [
+    (dict(packages=['pandas==2.2.3'], requirements='numpy==2.1.3\n'),
+     'd9ef9c7a565d3c25e0a36cf9da7361e53e67dc98e21e92b4f779d753031ff9c5'),
+    (dict(packages=['apache-airflow==2.10.5'], installer='uv', pip_args=['--index-url', 'https://pypi.example.com/simple']),
+     '7d30aeb871e8f666af72145bcc62aa7257a6ca9200b3240950c5cfcb6fa12b6f'),
+    (dict(), 'a08714a470e323791c5e33a54f9ed91a918907a127e4bbfd4ac0bc02edb60dcc'),
+]
+AIRFLOW_CONSTRAINTS = '# Airflow constraints\nnumpy==2.1.3\npandas==2.2.3\nsix==1.16.0\n'
+
+
+@pytest.mark.parametrize('constraints', ['unset', ''])
+@pytest.mark.parametrize('options, fingerprint', FINGERPRINTS_BEFORE_CONSTRAINTS)
+def test_env_without_constraints_keeps_its_fingerprint(host, tmp_path, envs_dir, python, options, fingerprint, constraints):
+    host.uv = '/usr/local/bin/uv'
+    if constraints != 'unset':
+        options = dict(options, constraints=constraints)
+
+    result = run([_env(envs_dir, python, **options)], tmp_path)
+
+    real = result['envs'][0]['real_path']
+    assert result['envs'][0]['fingerprint'] == fingerprint
+    assert _fingerprint(**options) == fingerprint  # the test's own helper agrees
+    assert real == _versioned(envs_dir, fingerprint)
+    assert 'constraints' not in _marker(real)['declaration']
+    assert not any('-c' in cmd for cmd in host.commands[1:])
+    assert host.constraints == []
+
+
+def test_env_built_before_constraints_existed_is_not_rebuilt(host, tmp_path, envs_dir, python):
+    """A directory and marker as the module wrote them before the option: the next run only probes."""
+    options, fingerprint = FINGERPRINTS_BEFORE_CONSTRAINTS[0]
+    real = _versioned(envs_dir, fingerprint)
+    host._make_venv(real, with_pip=True)
+    for name, version in host.resolved:
+        dist_info(real, name, version)
+    _write_marker(real, {
+        'name': 'datascience', 'fingerprint': fingerprint,
+        'declaration': {'python': {'implementation': 'CPython', 'version': '3.11'}, 'packages': options['packages'],
+                        'requirements': options['requirements'], 'installer': 'pip', 'pip_args': [],
+                        'system_site_packages': False, 'upgrade_pip': False},
+        'installed': {'pandas': '2.2.3', 'pyyaml': '6.0.2'},
+        'distributions': {'pandas': '2.2.3', 'pip': '24.0', 'pyyaml': '6.0.2'},
+        'python': {'path': python, 'implementation': 'CPython', 'version': '3.11'}})
+    os.symlink(os.path.basename(real), envs_dir / 'datascience')
+    before = tree(envs_dir)
+
+    result = run([_env(envs_dir, python, **options)], tmp_path, diff=True)
+
+    assert host.commands == [[python, '-c', PROBE]]
+    assert result['changed'] is False
+    assert result['diff'] == []
+    assert result['envs'][0]['real_path'] == real
+    assert tree(envs_dir) == before
+
+
+def test_constraints_reach_pip_with_c_and_their_file_is_removed(host, tmp_path, envs_dir, python):
+    result = run([_env(envs_dir, python, packages=['pandas'], requirements='numpy\n', constraints=AIRFLOW_CONSTRAINTS,
+                       pip_args=['--index-url', 'https://idx/simple'], upgrade_pip=True)], tmp_path)
+
+    fingerprint = _fingerprint(packages=['pandas'], requirements='numpy\n', constraints=AIRFLOW_CONSTRAINTS,
+                               pip_args=['--index-url', 'https://idx/simple'], upgrade_pip=True)
+    real = _versioned(envs_dir, fingerprint)
+    venv_python = os.path.join(real, 'bin', 'python')
+    install = host.commands[3]
+    requirements, constraints = install[-3], install[-1]
+    assert host.commands == [
+        [python, '-c', PROBE],
+        [python, '-m', 'venv', real],
+        [venv_python, '-m', 'pip', 'install'] + PIP_FLAGS + ['--index-url', 'https://idx/simple', '--upgrade', 'pip'],
+        [venv_python, '-m', 'pip', 'install'] + PIP_FLAGS + ['--index-url', 'https://idx/simple', 'pandas',
+                                                             '-r', requirements, '-c', constraints],
+        [venv_python, '-m', 'pip', 'list', '--format=json', '--disable-pip-version-check'],
+    ]
+    assert os.path.basename(requirements).startswith('requirements-')
+    assert os.path.basename(constraints).startswith('constraints-')
+    assert os.path.dirname(constraints) == os.path.dirname(requirements)  # next to the requirements file
+    assert host.requirements == ['numpy\n']
+    assert host.constraints == [AIRFLOW_CONSTRAINTS]
+    assert not os.path.exists(constraints)  # temporary files removed
+    assert not os.path.exists(requirements)
+    assert result['envs'][0]['fingerprint'] == fingerprint
+    assert _marker(real)['declaration']['constraints'] == AIRFLOW_CONSTRAINTS
+    assert _marker(real)['declaration']['requirements'] == 'numpy\n'
+
+
+def test_constraints_without_requirements(host, tmp_path, envs_dir, python):
+    result = run([_env(envs_dir, python, packages=['pandas'], constraints=AIRFLOW_CONSTRAINTS)], tmp_path)
+
+    venv_python = os.path.join(result['envs'][0]['real_path'], 'bin', 'python')
+    constraints = host.commands[2][-1]
+    assert host.commands[2] == [venv_python, '-m', 'pip', 'install'] + PIP_FLAGS + ['pandas', '-c', constraints]
+    assert host.requirements == []
+    assert host.constraints == [AIRFLOW_CONSTRAINTS]
+    assert not os.path.exists(constraints)
+
+
+def test_constraints_alone_install_nothing(host, tmp_path, envs_dir, python):
+    result = run([_env(envs_dir, python, constraints=AIRFLOW_CONSTRAINTS)], tmp_path)
+
+    assert [cmd[1:4] for cmd in host.commands] == [
+        ['-c', PROBE], ['-m', 'venv', result['envs'][0]['real_path']], ['-m', 'pip', 'list']]
+    assert result['envs'][0]['fingerprint'] == _fingerprint(constraints=AIRFLOW_CONSTRAINTS)
+
+
+def test_constraints_reach_uv_with_c(host, tmp_path, envs_dir, python):
+    host.uv = '/usr/local/bin/uv'
+
+    result = run([_env(envs_dir, python, installer='uv', packages=['apache-airflow==2.10.5'], requirements='six\n',
+                       constraints=AIRFLOW_CONSTRAINTS)], tmp_path)
+
+    real = result['envs'][0]['real_path']
+    venv_python = os.path.join(real, 'bin', 'python')
+    install = host.commands[2]
+    assert host.commands == [
+        [python, '-c', PROBE],
+        ['/usr/local/bin/uv', 'venv', '--seed', '--python', python, real],
+        ['/usr/local/bin/uv', 'pip', 'install', '--python', venv_python, '--compile-bytecode', 'apache-airflow==2.10.5',
+         '-r', install[-3], '-c', install[-1]],
+        ['/usr/local/bin/uv', 'pip', 'list', '--format', 'json', '--python', venv_python],
+    ]
+    assert host.requirements == ['six\n']
+    assert host.constraints == [AIRFLOW_CONSTRAINTS]
+    assert not os.path.exists(install[-1])
+    assert not os.path.exists(install[-3])
+    assert result['envs'][0]['fingerprint'] == _fingerprint(packages=['apache-airflow==2.10.5'], requirements='six\n',
+                                                            constraints=AIRFLOW_CONSTRAINTS, installer='uv')
+
+
+def test_failed_install_with_constraints_removes_their_file(host, tmp_path, envs_dir, python):
+    host.failures.append((lambda argv: 'install' in argv, (1, '', 'ResolutionImpossible\n')))
+
+    result = run_failing([_env(envs_dir, python, packages=['pandas'], requirements='numpy\n',
+                               constraints=AIRFLOW_CONSTRAINTS)], tmp_path)
+
+    install = result['cmd']
+    assert install[-4::2] == ['-r', '-c']
+    assert not os.path.exists(install[-1])
+    assert not os.path.exists(install[-3])
+    assert host.constraints == [AIRFLOW_CONSTRAINTS]
+    assert os.listdir(envs_dir) == []
+    assert 'ResolutionImpossible' in result['msg']
+
+
+def test_changed_constraints_rebuild_and_show_in_the_diff(host, tmp_path, envs_dir, python):
+    plain = run([_env(envs_dir, python, packages=['pandas'])], tmp_path)
+    constrained = run([_env(envs_dir, python, packages=['pandas'], constraints='pandas==2.2.3\n')], tmp_path, diff=True)
+    changed = run([_env(envs_dir, python, packages=['pandas'], constraints='pandas==2.2.2\n')], tmp_path, diff=True)
+    host.commands.clear()
+    unchanged = run([_env(envs_dir, python, packages=['pandas'], constraints='pandas==2.2.2\n')], tmp_path)
+    dropped = run([_env(envs_dir, python, packages=['pandas'])], tmp_path, diff=True)
+
+    fingerprints = [result['envs'][0]['fingerprint'] for result in (plain, constrained, changed, dropped)]
+    assert fingerprints == [_fingerprint(packages=['pandas']),
+                            _fingerprint(packages=['pandas'], constraints='pandas==2.2.3\n'),
+                            _fingerprint(packages=['pandas'], constraints='pandas==2.2.2\n'),
+                            _fingerprint(packages=['pandas'])]
+    assert len(set(fingerprints)) == 3
+    assert [result['envs'][0]['rebuilt'] for result in (constrained, changed, dropped)] == [True, True, True]
+    assert unchanged['changed'] is False
+    assert host.commands[0] == [python, '-c', PROBE] and len([cmd for cmd in host.commands if 'install' in cmd]) == 1
+
+    assert 'constraints' not in json.loads(constrained['diff'][0]['before'])['declaration']
+    assert json.loads(constrained['diff'][0]['after'])['declaration']['constraints'] == 'pandas==2.2.3\n'
+    assert json.loads(changed['diff'][0]['before'])['declaration']['constraints'] == 'pandas==2.2.3\n'
+    assert json.loads(changed['diff'][0]['after'])['declaration']['constraints'] == 'pandas==2.2.2\n'
+    assert json.loads(dropped['diff'][0]['before'])['declaration']['constraints'] == 'pandas==2.2.2\n'
+    assert 'constraints' not in json.loads(dropped['diff'][0]['after'])['declaration']
+    assert sorted(os.listdir(envs_dir)) == [os.path.basename(dropped['envs'][0]['real_path']), 'datascience']
+
+
+def test_check_mode_diff_of_a_missing_interpreter_shows_the_constraints(host, tmp_path, envs_dir):
+    missing = str(tmp_path / 'usr' / 'bin' / 'python3.13')
+
+    with_constraints = run([_env(envs_dir, missing, packages=['six'], constraints='six==1.16.0\n')], tmp_path,
+                           check=True, diff=True)
+    without = run([_env(envs_dir, missing, packages=['six'])], tmp_path, check=True, diff=True)
+
+    assert json.loads(with_constraints['diff'][0]['after'])['declaration']['constraints'] == 'six==1.16.0\n'
+    assert 'constraints' not in json.loads(without['diff'][0]['after'])['declaration']
+
+
+@pytest.mark.parametrize('installer', ['pip', 'uv'])
+def test_repair_does_not_use_the_constraints(host, tmp_path, envs_dir, python, installer):
+    host.uv = '/usr/local/bin/uv'
+    env, real = _built(host, tmp_path, envs_dir, python, installer=installer, constraints=AIRFLOW_CONSTRAINTS)
+    assert host.constraints == [AIRFLOW_CONSTRAINTS]
+    remove_dist(real, 'pandas')
+
+    result = run([env], tmp_path)
+
+    assert (result['envs'][0]['repaired'], result['envs'][0]['rebuilt']) == (True, False)
+    install = host.commands[1]
+    assert install[-2:] == ['--no-deps', 'pandas==2.2.3']
+    assert '-c' not in install
+    assert host.constraints == [AIRFLOW_CONSTRAINTS]  # no constraints file written for the repair
 
 
 # --------------------------------------------------------------------------- reading site-packages
