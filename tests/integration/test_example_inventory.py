@@ -23,7 +23,7 @@ ROLES = sorted(p.name for p in (ROOT / 'roles').iterdir() if (p / 'tasks' / 'mai
 # One host of each type is enough: hosts of a group share their variables.
 HOSTS = ['jupyter01.ds.example.com', 'gpu01.ds.example.com', 'desk01.ds.example.com',
          'spark-master01.ds.example.com', 'spark-worker01.ds.example.com',
-         'hdfs-nn01.ds.example.com', 'hdfs-dn01.ds.example.com', 'zk01.ds.example.com']
+         'hdfs-nn01.ds.example.com', 'hdfs-dn01.ds.example.com', 'zk01.ds.example.com', 'airflow01.ds.example.com']
 # The roles each host type's playbook applies (besides base, on every host).
 EXPECTED = {
     'jupyter01.ds.example.com': 'jupyterhub',
@@ -34,6 +34,7 @@ EXPECTED = {
     'hdfs-nn01.ds.example.com': 'hadoop',
     'hdfs-dn01.ds.example.com': 'hadoop',
     'zk01.ds.example.com': 'zookeeper',
+    'airflow01.ds.example.com': 'airflow',
 }
 
 

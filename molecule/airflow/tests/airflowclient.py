@@ -1,0 +1,49 @@
+"""A client of Airflow's REST API run on the lab host itself, over HTTPS with the API server's certificate checked."""
+
+from __future__ import annotations
+
+import json
+
+# Sent to the host's python3: one request, its status and JSON body printed as one JSON line.
+_REQUEST = r'''
+import json, ssl, sys, urllib.error, urllib.request
+method, url, token, body, cafile = json.loads(sys.argv[1])
+request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
+                                 headers={'Content-Type': 'application/json', **({'Authorization': 'Bearer ' + token} if token else {})})
+try:
+    with urllib.request.urlopen(request, context=ssl.create_default_context(cafile=cafile), timeout=60) as response:
+        status, text = response.status, response.read().decode()
+except urllib.error.HTTPError as error:
+    status, text = error.code, error.read().decode()
+try:
+    payload = json.loads(text)
+except ValueError:
+    payload = text
+print(json.dumps([status, payload]))
+'''
+CERT = '/etc/airflow/tls-cert.pem'
+PASSWORDS = '/var/lib/airflow/simple_auth_manager_passwords.json'
+
+
+def api(host, method: str, path: str, token: str | None = None, body=None, base: str | None = None):
+    """(status, JSON body) of one request to the host's API server, as https://<host name>:8080."""
+    url = (base or f'https://{host.backend.get_hostname()}:8080') + path
+    args = json.dumps([method, url, token, body, CERT])
+    result = host.run('python3 -c %s %s' % (_quote(_REQUEST), _quote(args)))
+    assert result.rc == 0, result.stderr
+    status, payload = json.loads(result.stdout)
+    return status, payload
+
+
+def password(host, user: str) -> str:
+    return json.loads(host.file(PASSWORDS).content_string)[user]
+
+
+def token(host, user: str) -> str:
+    status, payload = api(host, 'POST', '/auth/token', body={'username': user, 'password': password(host, user)})
+    assert status in (200, 201), (status, payload)
+    return payload['access_token']
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "'\"'\"'") + "'"

@@ -1,0 +1,110 @@
+"""Airflow 3 on one host, proven through its REST API: a DAG run triggered by an admin succeeds, a viewer and an
+unauthenticated caller are refused, secrets stay root-only, drift is found by a check and fixed by a run."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from airflowclient import api, password, token
+from conftest import bare_converge_seconds, record_benchmark, record_secret, run_playbook, scenario_playbook, wait_for
+
+CONFIG = '/etc/airflow/airflow.cfg'
+COMPONENTS = ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer')
+
+
+def test_check_after_converge_reports_no_change(hostname):
+    run = run_playbook(scenario_playbook(), check=True, limit=hostname)
+    assert run.rc == 0, run.output[-4000:]
+    assert run.changed_tasks(hostname) == []
+
+
+def test_components_run_as_airflow(host):
+    for unit in COMPONENTS:
+        pid = host.check_output(f'systemctl show {unit} -p MainPID --value')
+        assert pid not in ('', '0'), f'{unit} is not running'
+        assert host.check_output(f'ps -o user= -p {pid}').strip() == 'airflow', unit
+
+
+def test_only_the_api_server_listens_and_over_tls(host):
+    # Docker's resolver (127.0.0.11) aside: the API server on every address, PostgreSQL on loopback, no log servers.
+    listening = {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()} - set(
+        address for address in host.check_output('ss -Hltn').split() if address.startswith('127.0.0.11:'))
+    assert listening == {'0.0.0.0:8080', '127.0.0.1:5432'} or listening == {'0.0.0.0:8080', '127.0.0.1:5432', '[::1]:5432'}, listening
+    plain = host.run('python3 -c "import urllib.request; urllib.request.urlopen(\'http://localhost:8080/api/v2/monitor/health\', timeout=10)"')
+    assert plain.rc != 0, 'the API server answered plain HTTP'
+
+
+def test_secrets_are_root_only_and_kept(host):
+    secrets = host.file('/etc/airflow/secrets.env')
+    assert (secrets.user, secrets.group, secrets.mode) == ('root', 'root', 0o600)
+    passwords = host.file('/var/lib/airflow/simple_auth_manager_passwords.json')
+    assert (passwords.user, passwords.mode) == ('airflow', 0o600), (passwords.user, oct(passwords.mode))
+    values = dict(line.split('=', 1) for line in secrets.content_string.splitlines())
+    assert set(values) == {'AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__API_AUTH__JWT_SECRET'}
+    for name, value in values.items():
+        record_secret(name.lower(), value)
+    record_secret('airflow-alice-password', password(host, 'alice'))
+    assert host.run('runuser -u nobody -- cat /etc/airflow/secrets.env').rc != 0
+
+
+def test_unauthenticated_calls_are_refused(host):
+    status, _ = api(host, 'GET', '/api/v2/dags')
+    assert status == 401, status
+    status, _ = api(host, 'POST', '/auth/token', body={'username': 'alice', 'password': 'not-the-password'})
+    assert status == 401, status
+
+
+def test_admin_triggers_the_dag_and_it_succeeds(host, hostname):
+    bearer = token(host, 'alice')
+    listed = wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_pipeline', bearer)[0] == 200, timeout=120, step=5)
+    assert listed, 'the DAG processor did not parse lab_pipeline.py'
+    status, body = api(host, 'PATCH', '/api/v2/dags/lab_pipeline', bearer, {'is_paused': False})
+    assert status == 200, body
+    status, run = api(host, 'POST', '/api/v2/dags/lab_pipeline/dagRuns', bearer, {'logical_date': None})
+    assert status == 200, run
+    path = f"/api/v2/dags/lab_pipeline/dagRuns/{run['dag_run_id']}"
+    state = wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=240, step=5)
+    status, finished = api(host, 'GET', path, bearer)
+    assert state and finished['state'] == 'success', finished
+    status, xcom = api(host, 'GET', f'{path}/taskInstances/check/xcomEntries/return_value', bearer)
+    assert status == 200 and f'ok from {hostname}' in str(xcom['value']), xcom
+
+
+def test_viewer_reads_but_cannot_trigger(host):
+    bearer = token(host, 'bob')
+    status, _ = api(host, 'GET', '/api/v2/dags', bearer)
+    assert status == 200
+    status, body = api(host, 'POST', '/api/v2/dags/lab_pipeline/dagRuns', bearer, {'logical_date': None})
+    assert status == 403, (status, body)
+
+
+def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
+    host.check_output(f"sed -i 's/^parallelism = .*/parallelism = 3/' {CONFIG}")
+    host.check_output('systemctl stop airflow-triggerer')
+    check = run_playbook(scenario_playbook(), check=True, limit=hostname)
+    assert check.rc == 0, check.output[-4000:]
+    changed = check.changed_tasks(hostname)
+    assert any('airflow.cfg' in task for task in changed), changed
+    assert any('Run PostgreSQL' in task for task in changed), changed
+    fix = run_playbook(scenario_playbook(), limit=hostname)
+    assert fix.rc == 0, fix.output[-4000:]
+    assert 'parallelism = 8' in host.file(CONFIG).content_string
+    assert host.service('airflow-triggerer').is_running
+    # The check after the fix is the no-change benchmark: what a drift check job costs on a converged host.
+    start = time.monotonic()
+    clean = run_playbook(scenario_playbook(), check=True, limit=hostname)
+    no_change = time.monotonic() - start
+    assert clean.rc == 0 and clean.changed == {}, clean.changed
+    (Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').write_text(f'{no_change:.1f}')
+
+
+def test_benchmarks(host):  # host: in file order
+    no_change = float((Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').read_text())
+    bare = bare_converge_seconds()
+    record_benchmark('bare to running Airflow', bare)
+    record_benchmark('check of the converged host (no change)', no_change)
+    # Guards against a regression only (targets in issue 17: 300 s and 8 s).
+    assert bare < 900, bare
+    assert no_change < 120, no_change

@@ -1,0 +1,7 @@
+"""Observed state on the converged host: services newer than their inputs, stages run alone by their tags."""
+
+from __future__ import annotations
+
+from conftest import observed_state_tests
+
+test_services_started_after_their_inputs, test_stage_tag_alone = observed_state_tests('airflow')
