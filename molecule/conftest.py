@@ -117,6 +117,33 @@ def bare_converge_seconds() -> float:
     return float((eph / 'converge-end').read_text()) - float((eph / 'converge-start').read_text())
 
 
+def timed_clean_check(playbook: str | Path, **kwargs) -> float:
+    """Seconds of a check of playbook (run_playbook's keyword arguments), which must report no change: the no-change
+    benchmark of a scenario whose drift test just fixed the hosts. Kept for no_change_check_seconds()."""
+    start = time.monotonic()
+    run = run_playbook(playbook, check=True, **kwargs)
+    seconds = time.monotonic() - start
+    assert run.rc == 0 and run.changed == {}, (run.changed, run.output[-4000:])
+    (Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').write_text(f'{seconds:.1f}')
+    return seconds
+
+
+def no_change_check_seconds() -> float:
+    """What timed_clean_check() measured earlier in the scenario's run."""
+    return float((Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').read_text())
+
+
+def record_bare_and_no_change(bare_label: str, no_change_label: str, bare_limit: float, no_change_limit: float = 120) -> None:
+    """Record the bare converge (bare_converge_seconds) and the no-change check (no_change_check_seconds) under these
+    labels, and fail above the limits (seconds): guards against regressions, far above the issues' targets, as make
+    test runs two scenarios side by side on 2 cores."""
+    bare, no_change = bare_converge_seconds(), no_change_check_seconds()
+    record_benchmark(bare_label, bare)
+    record_benchmark(no_change_label, no_change)
+    assert bare < bare_limit, bare
+    assert no_change < no_change_limit, no_change
+
+
 def scenario_playbook(name: str = 'converge.yml') -> Path:
     return Path(os.environ['MOLECULE_SCENARIO_DIRECTORY']) / name
 

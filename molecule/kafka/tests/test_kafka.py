@@ -7,15 +7,14 @@ The tests run in order on one cluster; the log directory test runs last (it leav
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import time
 import uuid
-from pathlib import Path
 
 import pytest
-from conftest import bare_converge_seconds, lab_host, record_benchmark, record_secret, run_playbook, scenario_playbook, wait_for
+from conftest import (lab_host, record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, timed_clean_check,
+                      wait_for)
 
 testinfra_hosts = ['ansible://kafka1']
 
@@ -246,11 +245,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(nodes, host):
     assert 'num.partitions=3' in nodes['kafka2'].file(CONFIG).content_string
     assert 'retention.ms' not in admin(host, 'kafka-configs.sh', '--describe --entity-type topics --entity-name events').stdout
     # The check after the fix is the no-change benchmark: what a drift check job costs on a converged cluster.
-    start = time.monotonic()
-    clean = run_playbook(scenario_playbook(), check=True, extra_vars=ROLLED)
-    no_change = time.monotonic() - start
-    assert clean.rc == 0 and clean.changed == {}, clean.changed
-    (Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').write_text(f'{no_change:.1f}')
+    timed_clean_check(scenario_playbook(), extra_vars=ROLLED)
 
 
 def test_format_step_again_changes_nothing(host):  # host: in file order
@@ -261,15 +256,9 @@ def test_format_step_again_changes_nothing(host):  # host: in file order
 def test_benchmarks(host):  # host: in file order
     """Bare to a 3-node cluster (the first converge, timed by converge.yml) and the check of the converged cluster
     after the drift test's fix (the scenario's whole playbook: the three nodes and the client entry point)."""
-    eph = Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY'])
-    bare = bare_converge_seconds()
-    no_change = float((eph / 'no-change-check').read_text())
-    record_benchmark('bare to 3-node Kafka cluster', bare)
-    record_benchmark('check of the converged cluster and client (no change)', no_change)
-    # Guards against a regression only: make test runs two scenarios side by side on 2 cores (alone 97 s and 29.6 s,
-    # beside hadoop_ha 52 s for the no-change run, 2026-12-01).
-    assert bare < 600, bare
-    assert no_change < 120, no_change
+    # Alone 97 s and 29.6 s, beside hadoop_ha 52 s for the no-change run (2026-12-01).
+    record_bare_and_no_change('bare to 3-node Kafka cluster', 'check of the converged cluster and client (no change)',
+                              bare_limit=600)
 
 
 def test_new_log_dir_joins_and_a_lost_metadata_dir_is_refused(nodes, host):
