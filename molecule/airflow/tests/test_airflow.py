@@ -4,11 +4,12 @@ unauthenticated caller are refused, secrets stay root-only, drift is found by a 
 from __future__ import annotations
 
 import os
-import time
-from pathlib import Path
 
 from airflowclient import api, password, token
-from conftest import bare_converge_seconds, record_benchmark, record_secret, run_playbook, scenario_playbook, wait_for
+from conftest import record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, timed_clean_check, wait_for
+
+DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
+testinfra_hosts = [f'ansible://airflow-{DISTRO}']
 
 CONFIG = '/etc/airflow/airflow.cfg'
 COMPONENTS = ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer')
@@ -58,7 +59,7 @@ def test_unauthenticated_calls_are_refused(host):
 
 def test_admin_triggers_the_dag_and_it_succeeds(host, hostname):
     bearer = token(host, 'alice')
-    listed = wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_pipeline', bearer)[0] == 200, timeout=120, step=5)
+    listed = wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_pipeline', bearer)[0] == 200, timeout=180, step=5)
     assert listed, 'the DAG processor did not parse lab_pipeline.py'
     status, body = api(host, 'PATCH', '/api/v2/dags/lab_pipeline', bearer, {'is_paused': False})
     assert status == 200, body
@@ -90,21 +91,12 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert any('Run PostgreSQL' in task for task in changed), changed
     fix = run_playbook(scenario_playbook(), limit=hostname)
     assert fix.rc == 0, fix.output[-4000:]
-    assert 'parallelism = 8' in host.file(CONFIG).content_string
+    assert "parallelism = 2" in host.file(CONFIG).content_string
     assert host.service('airflow-triggerer').is_running
     # The check after the fix is the no-change benchmark: what a drift check job costs on a converged host.
-    start = time.monotonic()
-    clean = run_playbook(scenario_playbook(), check=True, limit=hostname)
-    no_change = time.monotonic() - start
-    assert clean.rc == 0 and clean.changed == {}, clean.changed
-    (Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').write_text(f'{no_change:.1f}')
+    timed_clean_check(scenario_playbook(), limit=hostname)
 
 
 def test_benchmarks(host):  # host: in file order
-    no_change = float((Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').read_text())
-    bare = bare_converge_seconds()
-    record_benchmark('bare to running Airflow', bare)
-    record_benchmark('check of the converged host (no change)', no_change)
-    # Guards against a regression only (targets in issue 17: 300 s and 8 s).
-    assert bare < 900, bare
-    assert no_change < 120, no_change
+    # Targets in issue 17: 300 s and 8 s.
+    record_bare_and_no_change('bare to running Airflow', 'check of the converged host (no change)', bare_limit=900)

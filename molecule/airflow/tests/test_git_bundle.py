@@ -1,0 +1,70 @@
+"""DAGs from Git: the bundle's DAG runs and records the commit it ran; a version pushed to the repository is the one
+the next run uses. The repository is on a second lab host, reached over SSH with the deploy key the role made."""
+
+from __future__ import annotations
+
+import os
+
+from airflowclient import api, token
+from conftest import lab_host, wait_for
+
+DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
+testinfra_hosts = [f'ansible://airflow-{DISTRO}']
+DAG = 'lab_git_pipeline'
+REPO = '/srv/git/dags.git'
+
+
+def head(git) -> str:
+    return git.check_output(f'git -C {REPO} rev-parse main').strip()
+
+
+def run_dag(host, bearer) -> dict:
+    status, run = api(host, 'POST', f'/api/v2/dags/{DAG}/dagRuns', bearer, {'logical_date': None})
+    assert status == 200, run
+    path = f"/api/v2/dags/{DAG}/dagRuns/{run['dag_run_id']}"
+    wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=240, step=5)
+    status, finished = api(host, 'GET', path, bearer)
+    assert finished['state'] == 'success', finished
+    status, xcom = api(host, 'GET', f'{path}/taskInstances/report/xcomEntries/return_value', bearer)
+    assert status == 200, xcom
+    return dict(finished, result=str(xcom['value']))
+
+
+def test_deploy_key_is_the_airflow_users_alone(host):
+    key = host.file('/var/lib/airflow/git-keys/lab')
+    assert (key.user, key.mode) == ('airflow', 0o600)
+    assert host.file('/var/lib/airflow/git-keys').mode == 0o700
+
+
+def test_bundle_dag_runs_and_records_its_commit(host):
+    git = lab_host(host, 'gitserver')
+    bearer = token(host, 'alice')
+    assert wait_for(lambda: api(host, 'GET', f'/api/v2/dags/{DAG}', bearer)[0] == 200, timeout=180, step=5), \
+        'the DAG of the Git bundle was not parsed'
+    status, body = api(host, 'PATCH', f'/api/v2/dags/{DAG}', bearer, {'is_paused': False})
+    assert status == 200, body
+    run = run_dag(host, bearer)
+    assert run['bundle_version'] == head(git), run
+    assert 'v1' in run['result'] or 'v2' in run['result'], run
+
+
+def test_pushed_version_is_the_one_the_next_run_uses(host):
+    git = lab_host(host, 'gitserver')
+    bearer = token(host, 'alice')
+    before = head(git)
+    pushed = git.run(
+        'set -e; work=$(mktemp -d); git clone -q %s "$work"; '
+        "sed -i \"s/^VERSION = .*/VERSION = 'pushed-$(date +%%s)'/\" \"$work/dags/lab_git_pipeline.py\"; "
+        'git -C "$work" -c user.name=lab -c user.email=lab@lab.invalid commit -qam next; '
+        'git -C "$work" push -q origin main; chown -R git:git %s; '
+        'grep ^VERSION "$work/dags/lab_git_pipeline.py"' % (REPO, REPO))
+    assert pushed.rc == 0, pushed.stderr
+    version = pushed.stdout.split("'")[1]
+    after = head(git)
+    assert after != before
+    seen = wait_for(lambda: api(host, 'GET', f'/api/v2/dags/{DAG}/details', bearer)[1].get('bundle_version') == after,
+                    timeout=180, step=5)
+    assert seen, api(host, 'GET', f'/api/v2/dags/{DAG}/details', bearer)[1]
+    run = run_dag(host, bearer)
+    assert run['bundle_version'] == after, run
+    assert run['result'] == version, run
