@@ -62,7 +62,9 @@ description:
     nothing to compare (no content drift) until the environment is next built.
   - Commands run without a shell and with C(LC_ALL=C). The site's proxies, CA bundle and package index reach
     C(pip) and C(uv) from O(network_env), read on the host; variables the task sets with the C(environment)
-    keyword win. Credentials inside URLs are masked in the module's messages.
+    keyword win. When neither sets C(SSL_CERT_FILE), C(SSL_CERT_DIR), C(UV_NATIVE_TLS) or C(UV_SYSTEM_CERTS), C(uv)
+    runs with C(UV_NATIVE_TLS=1), so it trusts the host's certificate store (a site's CA added with
+    C(update-ca-certificates)) as Debian's C(pip) does, instead of the roots bundled in C(uv). Credentials inside URLs are masked in the module's messages.
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -459,6 +461,8 @@ _MARKER = '.mlops-python-env.json'
 _TAIL = 4000
 # Keeps pip quiet about running as root; versions of pip that do not know the setting ignore it.
 _PIP_ENV = dict(PIP_ROOT_USER_ACTION='ignore')
+# Any of these set (by the task or network_env) leaves uv's choice of trusted certificates to them.
+_UV_TRUST_SETTINGS = ('SSL_CERT_FILE', 'SSL_CERT_DIR', 'UV_NATIVE_TLS', 'UV_SYSTEM_CERTS')
 _PIP_FLAGS = ['--disable-pip-version-check', '--no-input']
 _PROBE = 'import sys, platform; print(platform.python_implementation(), "%d.%d" % sys.version_info[:2])'
 # Second directory name of a fingerprint, for a rebuild while the first one is in use (content drift).
@@ -1050,6 +1054,9 @@ class PythonEnvs:
         environ = dict(C_LOCALE)
         environ.update(_PIP_ENV)
         kwargs = dict(cwd='/') if env.installer == 'uv' else {}  # keep uv from reading a project's settings
+        if env.installer == 'uv' and not any(name in os.environ for name in _UV_TRUST_SETTINGS):
+            # uv trusts its own bundled roots unless told otherwise; pip on Debian trusts the system's store.
+            environ['UV_NATIVE_TLS'] = '1'
         return self.module.run_command(argv, check_rc=False, environ_update=environ, **kwargs)
 
     def _run(self, env, argv):

@@ -625,6 +625,28 @@ def test_uv_installer_argv(host, tmp_path, envs_dir, python):
     assert os.readlink(envs_dir / 'datascience') == os.path.basename(real)
 
 
+@pytest.mark.parametrize('site, expected', [
+    ({}, '1'),
+    ({'SSL_CERT_FILE': '/etc/mlops/ca-bundle.pem'}, None),
+    ({'UV_NATIVE_TLS': '0'}, None),
+], ids=['host-store', 'site-bundle', 'explicit'])
+def test_uv_trusts_the_host_store_unless_the_site_says_otherwise(host, tmp_path, envs_dir, python, monkeypatch,
+                                                                 site, expected):
+    for name in ('SSL_CERT_FILE', 'SSL_CERT_DIR', 'UV_NATIVE_TLS', 'UV_SYSTEM_CERTS'):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in site.items():
+        monkeypatch.setenv(name, value)
+    uv = tmp_path / 'uv'
+    uv.write_text('#!/bin/sh\n')
+    uv.chmod(0o755)
+
+    run([_env(envs_dir, python, installer='uv', packages=['six==1.16.0'])], tmp_path, uv_path=str(uv))
+
+    uv_environ = [env for command, env in zip(host.commands, host.environ) if command[0] == str(uv)]
+    assert uv_environ and all(env.get('UV_NATIVE_TLS') == expected for env in uv_environ), uv_environ
+    assert all('UV_NATIVE_TLS' not in env for command, env in zip(host.commands, host.environ) if command[0] != str(uv))
+
+
 def test_uv_found_in_path(host, tmp_path, envs_dir, python):
     host.uv = '/usr/local/bin/uv'
 
