@@ -3,6 +3,7 @@ unauthenticated caller are refused, secrets stay root-only, drift is found by a 
 
 from __future__ import annotations
 
+import json
 import os
 
 from airflowclient import api, password, token
@@ -79,6 +80,42 @@ def test_viewer_reads_but_cannot_trigger(host):
     assert status == 200
     status, body = api(host, 'POST', '/api/v2/dags/lab_pipeline/dagRuns', bearer, {'logical_date': None})
     assert status == 403, (status, body)
+
+
+SECRETS = '/etc/airflow/secrets.env'
+
+
+def connection_password(host, connection: str) -> str:
+    out = host.check_output(f'airflow connections get {connection} -o json')
+    return json.loads(out[out.index('['):])[0]['password']
+
+
+def test_only_admins_change_connections(host):
+    body = {'connection_id': 'lab_secret', 'conn_type': 'http', 'host': 'example.invalid', 'password': 'lab-connection-pw'}
+    status, _ = api(host, 'POST', '/api/v2/connections', token(host, 'bob'), body)
+    assert status == 403, status
+    status, created = api(host, 'POST', '/api/v2/connections', token(host, 'alice'), body)
+    assert status == 201, created
+    assert connection_password(host, 'lab_secret') == 'lab-connection-pw'
+
+
+def test_fernet_key_rotation_keeps_stored_passwords(host, hostname):
+    """The README's procedure: new key first with the old one after it, a run, rotate-fernet-key, old key out, a run."""
+    old = host.check_output(f"sed -n 's/^AIRFLOW__CORE__FERNET_KEY=//p' {SECRETS}").strip()
+    new = host.check_output("openssl rand -base64 32 | tr '+/' '-_'").strip()
+    record_secret('airflow-rotated-fernet-key', new)
+    host.check_output(f"sed -i 's|^AIRFLOW__CORE__FERNET_KEY=.*|AIRFLOW__CORE__FERNET_KEY={new},{old}|' {SECRETS}")
+    run = run_playbook(scenario_playbook(), limit=hostname)
+    assert run.rc == 0, run.output[-4000:]
+    assert any('Run PostgreSQL' in task for task in run.changed_tasks(hostname)), run.changed
+    host.check_output('airflow rotate-fernet-key')
+    host.check_output(f"sed -i 's|^AIRFLOW__CORE__FERNET_KEY=.*|AIRFLOW__CORE__FERNET_KEY={new}|' {SECRETS}")
+    run = run_playbook(scenario_playbook(), limit=hostname)
+    assert run.rc == 0, run.output[-4000:]
+    assert connection_password(host, 'lab_secret') == 'lab-connection-pw'
+    assert host.file(SECRETS).mode == 0o600
+    status, _ = api(host, 'GET', '/api/v2/connections/lab_secret', token(host, 'alice'))
+    assert status == 200
 
 
 def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
