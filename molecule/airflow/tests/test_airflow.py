@@ -48,6 +48,9 @@ def test_secrets_are_root_only_and_kept(host):
     for name, value in values.items():
         record_secret(name.lower(), value)
     record_secret('airflow-alice-password', password(host, 'alice'))
+    # Made before the API server started, which would have printed them to the journal.
+    journal = host.run('journalctl --no-pager -o cat')
+    assert journal.rc == 0 and journal.stdout and password(host, 'alice') not in journal.stdout
     assert host.run('runuser -u nobody -- cat /etc/airflow/secrets.env').rc != 0
 
 
