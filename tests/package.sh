@@ -53,8 +53,11 @@ ansible-galaxy collection install --force --no-deps -p "$work/collections" "$tar
 installed=$work/collections/ansible_collections/mlops/hosts
 test -f "$installed/roles/base/meta/argument_specs.yml"
 bundled=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections
-mkdir -p "$work/collections/ansible_collections/community"
-ln -s "$bundled/community/crypto" "$work/collections/ansible_collections/community/crypto"
+# The dependencies galaxy.yml declares, from the ansible package beside ansible-core.
+for dependency in $(python3 -c 'import yaml; print(" ".join(yaml.safe_load(open("galaxy.yml"))["dependencies"]))'); do
+  mkdir -p "$work/collections/ansible_collections/${dependency%%.*}"
+  ln -s "$bundled/${dependency%%.*}/${dependency#*.}" "$work/collections/ansible_collections/${dependency%%.*}/${dependency#*.}"
+done
 export ANSIBLE_COLLECTIONS_PATH=$work/collections
 
 galaxy_importer() {
