@@ -284,6 +284,11 @@ def _rule_mapping(value, params, path, found):
         if len(present) != 1:
             found.append('%s: %s exactly one of %s' % (
                 path, 'has %s, but needs' % ' and '.join(present) if present else 'needs', ' or '.join(keys)))
+    if params.get('closed'):
+        known = list(params.get('required') or []) + [k for k in params.get('fields') or {} if k not in (params.get('required') or [])]
+        for key in value:
+            if key not in known:
+                found.append('%s has the unknown key %s (known: %s)' % (path, show(key), ', '.join(known)))
     for key, rules in (params.get('fields') or {}).items():
         if key in value:
             for rule in (rules if _is_list(rules) else [rules]):

@@ -33,6 +33,7 @@ def one(value, rule, **params):
     (['pandas==2.2.3', 'torch>=2.3; platform_machine == "x86_64"', 'numpy', 'pkg[extra]~=1.0',
       'pkg @ https://example.com/pkg-1.0.tar.gz'], 'pep508_requirements', {}),
     ({'name': 'x', 'content': 'c'}, 'mapping', {'required': ['name'], 'exactly_one_of': [['content', 'src']]}),
+    ({'name': 'x', 'port': 1}, 'mapping', {'required': ['name'], 'fields': {'port': {'rule': 'port'}}, 'closed': True}),
     ([1, 2], 'unique', {}),
     ('x', 'that', {'that': True}),
     ('anything', 'port', {'when': False}),
@@ -101,6 +102,8 @@ def test_a_bound_that_is_not_a_number_is_the_roles_error():
     ({'content': 'c', 'src': 's'}, 'mapping', {'exactly_one_of': [['content', 'src']]},
      'v: has content and src, but needs exactly one of content or src'),
     ({}, 'mapping', {'exactly_one_of': [['content', 'src']]}, 'v: needs exactly one of content or src'),
+    ({'name': 'a', 'refrsh': 1}, 'mapping', {'required': ['name'], 'fields': {'refresh': {'rule': 'port'}}, 'closed': True},
+     "v has the unknown key 'refrsh' (known: name, refresh)"),
 ])
 def test_refusals_say_the_rule(value, rule, params, expected):
     found = one(value, rule, **params)
