@@ -196,6 +196,27 @@ def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
     assert out.count('failed=1') == 1
 
 
+def test_airflow_refusals_hide_connection_secrets():
+    result = preflight({
+        'airflow_connections': [{'conn_id': 'Kafka-Team', 'conn_type': 'kafka', 'pasword': 'S3cret-typo',
+                                 'password': 'S3cret-pw', 'extra': {'sasl.password': 'S3cret-extra'}},
+                                {'conn_id': 'git_bundle_team', 'conn_type': 'git', 'port': 'S3cret-port'}],
+        'airflow_dag_bundles': [{'name': 'team', 'url': 'https://git.example.com/x.git', 'refrsh_interval': 5}]},
+        'airflow')
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert 'changed=0' in out
+    error = next(line for line in out.splitlines() if line.startswith('[ERROR]')).replace("\\'", "'")
+    for text in ["airflow_connections[0] has the unknown key 'pasword' (known: conn_id, conn_type, host, port",
+                 "airflow_connections[0].conn_id: 'Kafka-Team' is not a connection id",
+                 "airflow_connections[1].port: 'S3cret-port' is not a port",
+                 "airflow_connections: [\"Kafka-Team\", \"git_bundle_team\", \"git_bundle_team\"] is not connection ids used once",
+                 "airflow_dag_bundles[0] has the unknown key 'refrsh_interval'"]:
+        assert text in error, error
+    for secret in ('S3cret-typo', 'S3cret-pw', 'S3cret-extra'):
+        assert secret not in out
+
+
 def test_dotted_members_are_accepted():
     result = preflight({'base_datascience_members': ['alice.smith', 'bob'], 'base_admin_members': ['carol.jones']})
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,11 +1,12 @@
-"""The airflow scenario's DAG: two tasks, the second reading what the first returned (XCom through the API)."""
+"""The airflow scenario's DAG: two tasks, the second reading what the first returned (XCom through the API), and one
+reading a connection from inventory (airflow_connections) as tasks do, returning what it found but not its secret."""
 
 from __future__ import annotations
 
 import datetime
 import socket
 
-from airflow.sdk import dag, task
+from airflow.sdk import Connection, dag, task
 
 
 @dag(schedule=None, start_date=datetime.datetime(2026, 1, 1), catchup=False, tags=['lab'])
@@ -20,7 +21,13 @@ def lab_pipeline():
             raise ValueError(measured)
         return 'ok from %s' % measured['host']
 
+    @task
+    def connection() -> dict:
+        extra = Connection.get('lab_kafka').extra_dejson
+        return {'bootstrap.servers': extra['bootstrap.servers'], 'password_length': len(extra['sasl.password'])}
+
     check(measure())
+    connection()
 
 
 lab_pipeline()

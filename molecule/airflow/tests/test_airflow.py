@@ -13,6 +13,8 @@ DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = [f'ansible://airflow-{DISTRO}']
 
 CONFIG = '/etc/airflow/airflow.cfg'
+# airflow_connections' lab_kafka in molecule.yml: a ' for the environment file, $ and " for a shell.
+KAFKA_PASSWORD = 'lab-kafka-pw-\'$HOME"\\x'
 COMPONENTS = ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer')
 
 
@@ -75,6 +77,11 @@ def test_admin_triggers_the_dag_and_it_succeeds(host, hostname):
     assert state and finished['state'] == 'success', finished
     status, xcom = api(host, 'GET', f'{path}/taskInstances/check/xcomEntries/return_value', bearer)
     assert status == 200 and f'ok from {hostname}' in str(xcom['value']), xcom
+    # The connection task found airflow_connections' lab_kafka, its extra and its whole password, as tasks see it.
+    status, xcom = api(host, 'GET', f'{path}/taskInstances/connection/xcomEntries/return_value', bearer)
+    assert status == 200, xcom
+    value = json.loads(xcom['value']) if isinstance(xcom['value'], str) else xcom['value']
+    assert value == {'bootstrap.servers': 'kafka1.lab.invalid:9093', 'password_length': len(KAFKA_PASSWORD)}, xcom
 
 
 def test_viewer_reads_but_cannot_trigger(host):
@@ -91,6 +98,17 @@ SECRETS = '/etc/airflow/secrets.env'
 def connection_password(host, connection: str) -> str:
     out = host.check_output(f'airflow connections get {connection} -o json')
     return json.loads(out[out.index('['):])[0]['password']
+
+
+def test_connections_from_inventory_are_root_only_and_whole(host):
+    record_secret('airflow-lab-kafka-password', KAFKA_PASSWORD)
+    env = host.file('/etc/airflow/connections.env')
+    assert (env.user, env.group, env.mode) == ('root', 'root', 0o600)
+    assert host.run('runuser -u airflow -- cat /etc/airflow/connections.env').rc != 0
+    out = host.check_output('airflow connections get lab_kafka -o json')
+    found = json.loads(out[out.index('['):])[0]
+    assert found['conn_type'] == 'kafka', found
+    assert found['extra_dejson']['sasl.password'] == KAFKA_PASSWORD, found
 
 
 def test_only_admins_change_connections(host):
