@@ -187,7 +187,14 @@ def stage_tags(*roles: str) -> list[str]:
 
 
 def assert_stage_tag_alone(hostname: str, tag: str, check: bool) -> None:
-    """A stage run alone on a converged host: no failure and, as for the full role, no change."""
+    """A stage run alone on a converged host: no failure and, as for the full role, no change.
+
+    Which tasks a tag selects does not depend on the distribution, so make test (MOLECULE_MATRIX=ci) runs these on
+    Debian 12 only, where every scenario runs; make test-full (MOLECULE_MATRIX=full) on every distribution.
+    """
+    distro = os.environ.get('MOLECULE_DISTRO', 'debian12')
+    if os.environ.get('MOLECULE_MATRIX', 'ci') != 'full' and distro != 'debian12':
+        pytest.skip(f'stage tags alone run on debian12 in the ci matrix, not on {distro}: make test-full runs them here')
     run = run_playbook(scenario_playbook(), '--tags', tag, check=check, limit=hostname)
     assert run.rc == 0 and not run.failed, f'--tags {tag} failed: {run.failed}\n{run.output[-4000:]}'
     assert run.changed_tasks(hostname) == [], f'--tags {tag} changed {run.changed_tasks(hostname)} on a converged host'
