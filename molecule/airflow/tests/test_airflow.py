@@ -93,6 +93,7 @@ def test_viewer_reads_but_cannot_trigger(host):
 
 
 SECRETS = '/etc/airflow/secrets.env'
+CONNECTIONS = '/etc/airflow/connections.env'
 
 
 def connection_password(host, connection: str) -> str:
@@ -102,9 +103,9 @@ def connection_password(host, connection: str) -> str:
 
 def test_connections_from_inventory_are_root_only_and_whole(host):
     record_secret('airflow-lab-kafka-password', KAFKA_PASSWORD)
-    env = host.file('/etc/airflow/connections.env')
+    env = host.file(CONNECTIONS)
     assert (env.user, env.group, env.mode) == ('root', 'root', 0o600)
-    assert host.run('runuser -u airflow -- cat /etc/airflow/connections.env').rc != 0
+    assert host.run(f'runuser -u airflow -- cat {CONNECTIONS}').rc != 0
     out = host.check_output('airflow connections get lab_kafka -o json')
     found = json.loads(out[out.index('['):])[0]
     assert found['conn_type'] == 'kafka', found
@@ -128,7 +129,7 @@ def test_fernet_key_rotation_keeps_stored_passwords(host, hostname):
     host.check_output(f"sed -i 's|^AIRFLOW__CORE__FERNET_KEY=.*|AIRFLOW__CORE__FERNET_KEY={new},{old}|' {SECRETS}")
     run = run_playbook(scenario_playbook(), limit=hostname)
     assert run.rc == 0, run.output[-4000:]
-    assert any('Run PostgreSQL' in task for task in run.changed_tasks(hostname)), run.changed
+    assert any("Run Airflow's components" in task for task in run.changed_tasks(hostname)), run.changed
     host.check_output('airflow rotate-fernet-key')
     host.check_output(f"sed -i 's|^AIRFLOW__CORE__FERNET_KEY=.*|AIRFLOW__CORE__FERNET_KEY={new}|' {SECRETS}")
     run = run_playbook(scenario_playbook(), limit=hostname)
@@ -142,14 +143,18 @@ def test_fernet_key_rotation_keeps_stored_passwords(host, hostname):
 def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     host.check_output(f"sed -i 's/^parallelism = .*/parallelism = 3/' {CONFIG}")
     host.check_output('systemctl stop airflow-triggerer')
+    # A connection edited by hand (airflow_connections' lab_kafka).
+    host.check_output(f"sed -i 's/kafka1.lab.invalid/kafka9.lab.invalid/' {CONNECTIONS}")
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.rc == 0, check.output[-4000:]
     changed = check.changed_tasks(hostname)
     assert any('airflow.cfg' in task for task in changed), changed
-    assert any('Run PostgreSQL' in task for task in changed), changed
+    assert any("Run Airflow's components" in task for task in changed), changed
+    assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
     fix = run_playbook(scenario_playbook(), limit=hostname)
     assert fix.rc == 0, fix.output[-4000:]
     assert "parallelism = 2" in host.file(CONFIG).content_string
+    assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')
     assert host.service('airflow-triggerer').is_running
     # The check after the fix is the no-change benchmark: what a drift check job costs on a converged host.
     timed_clean_check(scenario_playbook(), limit=hostname)
