@@ -3,7 +3,8 @@
 tls.yml: names that are addresses become IP SANs, a valid certificate and its key are kept on a second run, a
 certificate for other names is remade with the same key. distribution.yml: an unsupported distribution is refused
 naming the calling role. repository.yml: the deb822 source it would write (check mode: the controller's apt is not
-touched). The internal role refuses direct use.
+touched). shared_files.yml: files read on the holder unseen, a missing one refused outside check mode or returned as
+null. The internal role refuses direct use.
 """
 
 from __future__ import annotations
@@ -161,3 +162,20 @@ def test_entry_points_are_validated_against_their_argument_specs():
     assert result.returncode != 0
     assert "arg spec 'tls'" in result.stdout
     assert '_common_tls_cert' in result.stdout and '_common_tls_renew_days' in result.stdout
+
+
+def test_shared_files_are_read_unseen_and_a_missing_one_is_refused_outside_check_mode(tmp_path):
+    kept, absent = tmp_path / 'secrets.env', tmp_path / 'passwords.json'
+    kept.write_text('KEY=S3cret-shared\n')
+    options = {'_common_shared_files_host': 'localhost', '_common_shared_files_paths': [str(kept), str(absent)],
+               '_common_shared_files_hint': 'run the role on the holder'}
+    refused, _ = entry('shared_files', options)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    assert f'localhost has no {absent} yet: run the role on the holder' in out
+    assert 'S3cret-shared' not in out
+    for flags, required in (((), False), (('--check',), True)):
+        result, found = entry('shared_files', {**options, '_common_shared_files_required': required}, *flags)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert found == {'content': {str(kept): 'KEY=S3cret-shared\n', str(absent): None}, 'missing': [str(absent)]}
+        assert 'S3cret-shared' not in result.stdout + result.stderr
