@@ -217,6 +217,22 @@ def test_airflow_refusals_hide_connection_secrets():
         assert secret not in out
 
 
+def test_airflow_refuses_to_move_a_host_to_another_database(tmp_path):
+    """A host set up on airflow1's database, now the first (so the primary) of its group: refused, the file named."""
+    kept = tmp_path / 'metadata-database'
+    kept.write_text('database airflow on airflow1\n')
+    result = preflight({'__airflow_database_identity_file': str(kept)}, 'airflow')
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert 'changed=0' in out
+    error = next(line for line in out.splitlines() if line.startswith('[ERROR]')).replace("\\'", "'")
+    for text in ('airflow_cluster_group: with airflow_database_name, it puts this host on database airflow on localhost',
+                 f'but it was set up on database airflow on airflow1 ({kept})', 'remove that file on it'):
+        assert text in error, error
+    kept.write_text('database airflow on localhost\n')
+    assert preflight({'__airflow_database_identity_file': str(kept)}, 'airflow').returncode == 0
+
+
 def test_dotted_members_are_accepted():
     result = preflight({'base_datascience_members': ['alice.smith', 'bob'], 'base_admin_members': ['carol.jones']})
     assert result.returncode == 0, result.stdout + result.stderr

@@ -145,16 +145,21 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     host.check_output('systemctl stop airflow-triggerer')
     # A connection edited by hand (airflow_connections' lab_kafka).
     host.check_output(f"sed -i 's/kafka1.lab.invalid/kafka9.lab.invalid/' {CONNECTIONS}")
+    # A secret gone from the file (the API's secret key: the one whose loss costs only the tokens issued).
+    host.check_output(f"sed -i '/^AIRFLOW__API__SECRET_KEY=/d' {SECRETS}")
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.rc == 0, check.output[-4000:]
     changed = check.changed_tasks(hostname)
     assert any('airflow.cfg' in task for task in changed), changed
     assert any("Run Airflow's components" in task for task in changed), changed
+    assert any('Make the secrets' in task for task in changed), changed
+    assert 'AIRFLOW__API__SECRET_KEY=' not in host.file(SECRETS).content_string, 'the check made the secret'
     assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
     fix = run_playbook(scenario_playbook(), limit=hostname)
     assert fix.rc == 0, fix.output[-4000:]
     assert "parallelism = 2" in host.file(CONFIG).content_string
     assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')
+    assert 'AIRFLOW__API__SECRET_KEY=' in host.file(SECRETS).content_string
     assert host.service('airflow-triggerer').is_running
     # The check after the fix is the no-change benchmark: what a drift check job costs on a converged host.
     timed_clean_check(scenario_playbook(), limit=hostname)

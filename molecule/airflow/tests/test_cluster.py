@@ -1,13 +1,16 @@
 """Two Airflow hosts in one cluster (airflow_cluster_group) on the first one's PostgreSQL: the secrets and users'
 passwords are the primary's on both, the database is reached over TLS from the cluster's hosts alone, a token from one
-host's API server opens the other's, and a DAG runs while the primary's scheduler is stopped."""
+host's API server opens the other's, and a DAG runs while the primary's scheduler is stopped. A run limited to one
+host repairs its database access on the primary; drift of a copied secret is found without showing it; a reordered
+group, which would move the hosts to another database, is refused; a check of the converged cluster is clean."""
 
 from __future__ import annotations
 
+import json
 import shlex
 
 from airflowclient import api, token
-from conftest import lab_host, record_secret, wait_for
+from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
 
 testinfra_hosts = ['ansible://airflow1']
 
@@ -15,6 +18,8 @@ SECRETS = '/etc/airflow/secrets.env'
 PASSWORDS = '/var/lib/airflow/simple_auth_manager_passwords.json'
 PYTHON = '/opt/mlops/envs/airflow/bin/python'
 CONNECT = 'import psycopg2, sys; psycopg2.connect(sys.argv[1], connect_timeout=10).close()'
+HBA = '/etc/postgresql/15/main/pg_hba.conf'
+CLUSTER = 'airflow1,airflow2'
 
 
 def database_password(host) -> str:
@@ -79,3 +84,67 @@ def test_a_dag_runs_while_the_primarys_scheduler_is_stopped(host):
         assert status == 200 and 'measure' in str(log), log
     finally:
         host.check_output('systemctl start airflow-scheduler')
+
+
+def test_a_run_limited_to_one_host_repairs_its_access_on_the_primary(host):
+    """As for a host added to the group: its rule is written on the primary by a run limited to it, a rule of an
+    address that left the group goes, and PostgreSQL reloads pg_hba.conf without a restart."""
+    other = lab_host(host, 'airflow2')
+    address = host.check_output("getent ahosts airflow2 | awk 'NR == 1 {print $1}'")
+    host.check_output(f"sed -i '/^hostssl.*{address}\\/32/d' {HBA}")
+    host.check_output(f"echo 'hostssl airflow airflow 192.0.2.9/32 scram-sha-256' >> {HBA}")
+    host.check_output("su postgres -c \"psql -XAtc 'SELECT pg_reload_conf()'\"")
+    pid = host.check_output('systemctl show postgresql@15-main -p MainPID --value')
+    checked = (f'postgresql://airflow:{database_password(host)}@airflow1:5432/airflow'
+               '?sslmode=verify-full&sslrootcert=/etc/airflow/database-ca.pem')
+    assert connect(other, checked).rc != 0, 'airflow2 still reaches the database without its rule'
+    check = run_playbook(scenario_playbook(), check=True, limit='airflow2')
+    assert check.rc == 0, check.output[-4000:]
+    changed = check.changed_tasks('airflow2')
+    assert any('reach the database over TLS' in task for task in changed), changed
+    assert any('reload pg_hba.conf' in task for task in changed), changed
+    run = run_playbook(scenario_playbook(), limit='airflow2')
+    assert run.rc == 0, run.output[-4000:]
+    assert connect(other, checked).rc == 0, connect(other, checked).stderr
+    hba = host.file(HBA).content_string
+    assert '192.0.2.9' not in hba and f'{address}/32' in hba, hba
+    assert host.check_output('systemctl show postgresql@15-main -p MainPID --value') == pid, 'PostgreSQL restarted'
+
+
+def test_a_copied_secret_edited_by_hand_is_flagged_unshown_and_restored(host):
+    other = lab_host(host, 'airflow2')
+    passwords = json.loads(host.file(PASSWORDS).content_string)
+    other.check_output(f"sed -i 's/\"alice\": \"/\"alice\": \"x/' {PASSWORDS}")
+    assert other.file(PASSWORDS).sha256sum != host.file(PASSWORDS).sha256sum
+    check = run_playbook(scenario_playbook(), check=True, limit=CLUSTER)
+    assert check.rc == 0, check.output[-4000:]
+    assert any('Copy the database' in task for task in check.changed_tasks('airflow2')), check.changed
+    assert check.changed_tasks('airflow1') == [], check.changed
+    assert PASSWORDS in check.output, 'the diff does not name the drifted file'
+    assert passwords['alice'] not in check.output and passwords['bob'] not in check.output
+    run = run_playbook(scenario_playbook(), limit=CLUSTER)
+    assert run.rc == 0, run.output[-4000:]
+    assert other.file(PASSWORDS).sha256sum == host.file(PASSWORDS).sha256sum
+
+
+def test_a_reordered_group_is_refused_before_anything_changes(host, tmp_path):
+    """airflow2 first would make it the primary: a new, empty database on it for both hosts."""
+    inventory = tmp_path / 'swapped.yml'
+    inventory.write_text('all:\n  children:\n    airflow_swapped:\n      hosts:\n        airflow2:\n        airflow1:\n')
+    before = {name: lab_host(host, name).file('/etc/airflow/airflow.cfg').sha256sum for name in ('airflow1', 'airflow2')}
+    for check in (True, False):
+        run = run_playbook(scenario_playbook(), '-i', str(inventory), check=check, limit=CLUSTER,
+                           extra_vars={'airflow_cluster_group': 'airflow_swapped'})
+        assert run.rc != 0, run.output[-4000:]
+        for name in ('airflow1', 'airflow2'):
+            messages = ' '.join(str(message) for _, message in run.failed.get(name, []))
+            assert 'database airflow on airflow1' in messages and 'metadata-database' in messages, run.failed
+    after = {name: lab_host(host, name).file('/etc/airflow/airflow.cfg').sha256sum for name in ('airflow1', 'airflow2')}
+    assert after == before
+    assert not lab_host(host, 'airflow2').package('postgresql').is_installed
+
+
+def test_check_of_the_converged_cluster_reports_no_change(host):
+    check = run_playbook(scenario_playbook(), check=True, limit=CLUSTER)
+    assert check.rc == 0, check.output[-4000:]
+    assert check.changed_tasks('airflow1') == [] and check.changed_tasks('airflow2') == [], check.changed
