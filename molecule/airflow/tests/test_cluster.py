@@ -1,6 +1,7 @@
 """Two Airflow hosts in one cluster (airflow_cluster_group) on the first one's PostgreSQL: the secrets and users'
 passwords are the primary's on both, the database is reached over TLS from the cluster's hosts alone, a token from one
-host's API server opens the other's, and a DAG runs while the primary's scheduler is stopped. A run limited to one
+host's API server opens the other's, a DAG runs while the primary's scheduler is stopped, and a run completes when
+the scheduler running its task dies mid-task. A run limited to one
 host repairs its database access on the primary; drift of a copied secret is found without showing it; a reordered
 group, which would move the hosts to another database, is refused; a check of the converged cluster is clean."""
 
@@ -84,6 +85,42 @@ def test_a_dag_runs_while_the_primarys_scheduler_is_stopped(host):
         assert status == 200 and 'measure' in str(log), log
     finally:
         host.check_output('systemctl start airflow-scheduler')
+
+
+def test_a_run_completes_when_the_scheduler_running_its_task_dies(host):
+    """The issue's failover, the hard way: the scheduler whose executor runs the task dies mid-task with its task
+    (SIGKILL to the unit's processes, kept down as a lost host would be). The other scheduler finds the dead
+    scheduler's task at its orphan check, resets it and runs it again, and the DAG run succeeds. (`systemctl stop` is gentler: the scheduler waits for
+    its running tasks, up to the unit's 60 s stop timeout, before it exits.)"""
+    nodes = {'airflow1': host, 'airflow2': lab_host(host, 'airflow2')}
+    bearers = {name: token(node, 'alice') for name, node in nodes.items()}
+    assert wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_failover', bearers['airflow1'])[0] == 200, timeout=180, step=5)
+    status, body = api(host, 'PATCH', '/api/v2/dags/lab_failover', bearers['airflow1'], {'is_paused': False})
+    assert status == 200, body
+    status, run = api(host, 'POST', '/api/v2/dags/lab_failover/dagRuns', bearers['airflow1'], {'logical_date': None})
+    assert status == 200, run
+    path = f"/api/v2/dags/lab_failover/dagRuns/{run['dag_run_id']}/taskInstances/hold"
+    found = {}
+
+    def running() -> bool:
+        found.update(api(host, 'GET', path, bearers['airflow1'])[1])
+        return found.get('state') == 'running' and bool(found.get('hostname'))
+    assert wait_for(running, timeout=180, step=2), found
+    first = found['hostname']
+    survivor = 'airflow2' if first == 'airflow1' else 'airflow1'
+    # Killed, then stopped before Restart=on-failure brings it back (RestartSec=5).
+    nodes[first].check_output('systemctl kill --signal=KILL airflow-scheduler && systemctl stop airflow-scheduler')
+    try:
+        finished = {}
+
+        def done() -> bool:
+            finished.update(api(nodes[survivor], 'GET', path, bearers[survivor])[1])
+            return finished.get('state') in ('success', 'failed')
+        assert wait_for(done, timeout=300, step=5), finished
+        assert finished['state'] == 'success' and finished['try_number'] >= 2, finished
+        assert finished['hostname'] == survivor, finished
+    finally:
+        nodes[first].check_output('systemctl start airflow-scheduler')
 
 
 def test_a_run_limited_to_one_host_repairs_its_access_on_the_primary(host):
