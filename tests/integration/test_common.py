@@ -169,7 +169,7 @@ def test_shared_files_are_read_unseen_and_a_missing_one_is_refused_outside_check
     kept.write_text('KEY=S3cret-shared\n')
     options = {'_common_shared_files_host': 'localhost', '_common_shared_files_paths': [str(kept), str(absent)],
                '_common_shared_files_hint': 'run the role on the holder'}
-    refused, _ = entry('shared_files', options)
+    refused = entry('shared_files', options)[0]
     out = refused.stdout + refused.stderr
     assert refused.returncode != 0, out
     assert f'localhost has no {absent} yet: run the role on the holder' in out
