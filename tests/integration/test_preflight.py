@@ -183,8 +183,15 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
       "(python_env_envs[0] has name 'ds')"]),
     ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': ['--index-url https://mirror.example.com/simple']}]},
      ['python_env_envs[0].packages[0]', 'pip options (--index-url) belong in pip_args']),
+    ('airflow', {'airflow_environment': {'SPARK_CONF_DIR': '/etc/spark/conf', 'AIRFLOW__CORE__PARALLELISM': '4',
+                                         'bad-name': 'x', 'JAVA_OPTS': "-Dx='y'"},
+                 'airflow_connections': [{'conn_id': 'events', 'conn_type': 'kafka', 'extra_file': 'client.properties'}]},
+     ['airflow_environment: ["AIRFLOW__CORE__PARALLELISM", "bad-name"] is not variable names of letters, digits and _',
+      "airflow_environment['JAVA_OPTS']: \"-Dx='y'\" is not a string of one line without quotes",
+      "airflow_connections[0].extra_file: 'client.properties' is not an absolute path"]),
 ], ids=['member-with-space', 'two-problems-one-run', 'port-out-of-range', 'admin-users-string',
-        'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'shell-in-marker', 'pip-option-in-packages'])
+        'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'shell-in-marker', 'pip-option-in-packages',
+        'airflow-environment-and-extra-file'])
 def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
     result = preflight(extra_vars, role)
     out = result.stdout + result.stderr
