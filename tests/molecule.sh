@@ -5,7 +5,7 @@
 #   # requires-env: A|B C                    only when (A or B) and C are set in the environment;
 #   # requires-env-reason: why               otherwise it is skipped, saying so and why
 #   # matrix: every-distro                   run on every distribution even in the ci matrix
-#   # lab-dist: NAME                         needs NAME's release: unless NAME_ARCHIVE_URL or _FILE is
+#   # lab-dist: NAME [NAME...]               needs each NAME's release: unless NAME_ARCHIVE_URL or _FILE is
 #                                            set (a real Apache tarball), export NAME_ARCHIVE_FILE, _SHA512
 #                                            and _VERSION of the lab's build (lab/NAME-dist.sh, cached)
 # MOLECULE_MATRIX=ci (the default, what `make test` runs) runs every scenario on Debian 12 and the
@@ -72,9 +72,15 @@ skipped=()
 runs=()
 for scenario in "${scenarios[@]}"; do
   only=$(sed -n 's/^# distros: //p' "molecule/$scenario/molecule.yml")
-  dist=$(sed -n 's/^# lab-dist: //p' "molecule/$scenario/molecule.yml")
-  if [ -n "$dist" ] && ! lab_dist "$dist"; then
-    echo "=== molecule $scenario: FAILED, the lab's $dist archive could not be built (lab/$dist-dist.sh)"
+  dists=$(sed -n 's/^# lab-dist: //p' "molecule/$scenario/molecule.yml")
+  unbuilt=''
+  for dist in $dists; do
+    if ! lab_dist "$dist"; then
+      echo "=== molecule $scenario: FAILED, the lab's $dist archive could not be built (lab/$dist-dist.sh)"
+      unbuilt=1
+    fi
+  done
+  if [ -n "$unbuilt" ]; then
     failed+=("$scenario")
     continue
   fi

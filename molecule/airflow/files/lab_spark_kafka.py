@@ -1,0 +1,44 @@
+"""The airflow scenario's pipeline DAG, from its Git bundle: a Spark job on data1's cluster (the lab_spark connection)
+writes counts to HDFS, then a message naming the run and its output goes to Kafka (the lab_events connection, TLS and
+SCRAM). The Spark job is jobs/lab_counts.py of the same repository version."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from airflow.sdk import dag, task
+
+OUTPUT = 'hdfs://data1:8020/user/airflow/pipeline/{{ run_id | replace(":", "") | replace("+", "") }}'
+JOB = str(Path(__file__).resolve().parent.parent / 'jobs' / 'lab_counts.py')
+
+
+@dag(schedule=None, start_date=datetime.datetime(2026, 1, 1), catchup=False, tags=['lab', 'git', 'pipeline'])
+def lab_spark_kafka():
+    counts = SparkSubmitOperator(
+        task_id='counts',
+        conn_id='lab_spark',
+        application=JOB,
+        application_args=[OUTPUT],
+        name='lab_counts',
+    )
+
+    @task
+    def announce(output: str, run_id: str | None = None) -> dict:
+        from airflow.providers.apache.kafka.hooks.produce import KafkaProducerHook
+
+        failures = []
+        producer = KafkaProducerHook(kafka_config_id='lab_events').get_producer()
+        message = {'run_id': run_id, 'output': output}
+        producer.produce('pipeline', key=run_id, value=json.dumps(message),
+                         on_delivery=lambda error, _: error and failures.append(str(error)))
+        if producer.flush(60) or failures:
+            raise RuntimeError(f'the message was not delivered: {failures or "timed out"}')
+        return message
+
+    counts >> announce(OUTPUT)
+
+
+lab_spark_kafka()
