@@ -19,7 +19,8 @@ SECRETS = '/etc/airflow/secrets.env'
 PASSWORDS = '/var/lib/airflow/simple_auth_manager_passwords.json'
 PYTHON = '/opt/mlops/envs/airflow/bin/python'
 CONNECT = 'import psycopg2, sys; psycopg2.connect(sys.argv[1], connect_timeout=10).close()'
-HBA = '/etc/postgresql/15/main/pg_hba.conf'
+# The pg_hba.conf the primary's PostgreSQL reads, whatever its release.
+HBA = "$(runuser -u postgres -- psql -XAtqc 'SHOW hba_file')"
 CLUSTER = 'airflow1,airflow2'
 
 
@@ -143,7 +144,7 @@ def test_a_run_limited_to_one_host_repairs_its_access_on_the_primary(host):
     run = run_playbook(scenario_playbook(), limit='airflow2')
     assert run.rc == 0, run.output[-4000:]
     assert connect(other, checked).rc == 0, connect(other, checked).stderr
-    hba = host.file(HBA).content_string
+    hba = host.check_output(f'cat {HBA}')
     assert '192.0.2.9' not in hba and f'{address}/32' in hba, hba
 
 
