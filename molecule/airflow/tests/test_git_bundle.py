@@ -1,12 +1,14 @@
 """DAGs from Git: the bundle's DAG runs and records the commit it ran; a version pushed to the repository is the one
-the next run uses. The repository is on a second lab host, reached over SSH with the deploy key the role made."""
+the next run uses. The repository is on a second lab host, reached over SSH with the deploy key the role made. A
+private repository on the same host over HTTPS (a certificate of the lab's CA, trusted through base_ca_certificates)
+is read with a token, which the server requires and no log shows."""
 
 from __future__ import annotations
 
 import os
 
 from airflowclient import api, token
-from conftest import lab_host, wait_for
+from conftest import lab_host, record_secret, wait_for
 
 DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = [f'ansible://airflow-{DISTRO}']
@@ -18,10 +20,10 @@ def head(git) -> str:
     return git.check_output(f'git -C {REPO} rev-parse main').strip()
 
 
-def run_dag(host, bearer) -> dict:
-    status, run = api(host, 'POST', f'/api/v2/dags/{DAG}/dagRuns', bearer, {'logical_date': None})
+def run_dag(host, bearer, dag: str = DAG) -> dict:
+    status, run = api(host, 'POST', f'/api/v2/dags/{dag}/dagRuns', bearer, {'logical_date': None})
     assert status == 200, run
-    path = f"/api/v2/dags/{DAG}/dagRuns/{run['dag_run_id']}"
+    path = f"/api/v2/dags/{dag}/dagRuns/{run['dag_run_id']}"
     wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=240, step=5)
     status, finished = api(host, 'GET', path, bearer)
     assert finished['state'] == 'success', finished
@@ -68,3 +70,29 @@ def test_pushed_version_is_the_one_the_next_run_uses(host):
     run = run_dag(host, bearer)
     assert run['bundle_version'] == after, run
     assert run['result'] == version, run
+
+
+PRIVATE = '/srv/git/private.git'
+PRIVATE_URL = 'https://gitserver/git/private.git'
+TOKEN = 'lab-git-token-7Hq2xV9'  # lab_git_token of molecule.yml
+
+
+def test_private_repository_over_https_is_read_with_the_token(host):
+    record_secret('airflow-git-token', TOKEN)
+    git = lab_host(host, 'gitserver')
+    # The server refuses Git without the token (401), and the host trusts its certificate (else a TLS error).
+    refs = f'{PRIVATE_URL}/info/refs?service=git-upload-pack'
+    anonymous = host.run("python3 -c 'import sys, urllib.error, urllib.request\n"
+                         "try:\n    urllib.request.urlopen(sys.argv[1], timeout=30)\n"
+                         "except urllib.error.HTTPError as error:\n    print(error.code)' " + refs)
+    assert anonymous.rc == 0 and anonymous.stdout.strip() == '401', anonymous.stdout + anonymous.stderr
+    bearer = token(host, 'alice')
+    dag = 'lab_https_bundle'
+    assert wait_for(lambda: api(host, 'GET', f'/api/v2/dags/{dag}', bearer)[0] == 200, timeout=180, step=5), \
+        'the DAG of the private bundle was not parsed'
+    status, body = api(host, 'PATCH', f'/api/v2/dags/{dag}', bearer, {'is_paused': False})
+    assert status == 200, body
+    run = run_dag(host, bearer, dag)
+    assert run['bundle_version'] == git.check_output(f'git -C {PRIVATE} rev-parse main').strip(), run
+    assert run['result'] == 'https-v1', run
+    assert TOKEN not in host.file('/etc/airflow/airflow.cfg').content_string
