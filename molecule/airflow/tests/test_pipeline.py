@@ -10,35 +10,40 @@ import json
 import shlex
 
 from airflowclient import api, token
-from conftest import lab_host, wait_for
+from conftest import lab_host, record_secret, wait_for
 
 testinfra_hosts = ['ansible://airflow1']
 
 DAG = 'lab_spark_kafka'
 PYTHON = '/opt/mlops/envs/airflow/bin/python'
 HDFS = 'runuser -u hdfs -- env HADOOP_CONF_DIR=/etc/hadoop /opt/mlops/hadoop/current/bin/hdfs'
-# Every message of the topic pipeline, one JSON line each, read with the airflow user's settings of the kafka role.
+CLIENT_FILE = '/etc/kafka/client/airflow.librdkafka.properties'
+# The messages of the topic pipeline, one JSON line each, read with the airflow user's settings of the kafka role
+# until one has the key given (the run's id), for at most 90 s (the group's join and TLS with SCRAM included).
 CONSUME = r'''
-import json, sys, uuid
+import sys, time, uuid
 from confluent_kafka import Consumer
 config = dict(line.strip().split('=', 1) for line in open(sys.argv[1]) if '=' in line and not line.startswith('#'))
 consumer = Consumer({**config, 'group.id': 'lab-' + uuid.uuid4().hex, 'auto.offset.reset': 'earliest'})
 consumer.subscribe(['pipeline'])
-idle = 0
-while idle < 5:
+deadline = time.monotonic() + 90
+while time.monotonic() < deadline:
     message = consumer.poll(2)
     if message is None:
-        idle += 1
-    elif message.error():
+        continue
+    if message.error():
         sys.exit(str(message.error()))
-    else:
-        print(message.value().decode())
+    print(message.value().decode(), flush=True)
+    if message.key() == sys.argv[2].encode():
+        break
 consumer.close()
 '''
 
 
 def test_pipeline_runs_spark_then_kafka_and_the_message_is_read_back(host):
     data = lab_host(host, 'data1')
+    password = host.check_output(f"sed -n 's/^sasl.password=//p' {CLIENT_FILE}").strip()
+    record_secret('airflow-kafka-scram-password', password)
     bearer = token(host, 'alice')
     assert wait_for(lambda: api(host, 'GET', f'/api/v2/dags/{DAG}', bearer)[0] == 200, timeout=180, step=5), \
         'the pipeline DAG of the Git bundle was not parsed'
@@ -60,7 +65,7 @@ def test_pipeline_runs_spark_then_kafka_and_the_message_is_read_back(host):
     message = sent['value']
     assert message['run_id'] == run['dag_run_id'], message
 
-    consumed = host.run(f'{PYTHON} -c {shlex.quote(CONSUME)} /etc/kafka/client/airflow.librdkafka.properties')
+    consumed = host.run(f'{PYTHON} -c {shlex.quote(CONSUME)} {CLIENT_FILE} {shlex.quote(run["dag_run_id"])}')
     assert consumed.rc == 0, consumed.stderr
     received = [json.loads(line) for line in consumed.stdout.splitlines() if line.startswith('{')]
     assert message in received, (message, consumed.stdout)
@@ -68,7 +73,8 @@ def test_pipeline_runs_spark_then_kafka_and_the_message_is_read_back(host):
     output = message['output'].replace('hdfs://data1:8020', '')
     listed = data.run(f'{HDFS} dfs -ls {shlex.quote(output)}')
     assert listed.rc == 0 and '_SUCCESS' in listed.stdout, listed.stdout + listed.stderr
-    assert ' airflow ' in listed.stdout, f'the job did not write as the airflow user:\n{listed.stdout}'
+    owners = {line.split()[2] for line in listed.stdout.splitlines() if line.startswith('-')}
+    assert owners == {'airflow'}, f'the job did not write as the airflow user:\n{listed.stdout}'
     rows = data.check_output(f"{HDFS} dfs -cat {shlex.quote(output)}/part-*")
     counts = {row['bucket']: row['count'] for row in map(json.loads, rows.splitlines())}
     assert sum(counts.values()) == 1000 and len(counts) == 7, counts
