@@ -206,15 +206,15 @@ def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
 
 
 def test_airflow_refusals_hide_connection_secrets():
-    result = preflight({
+    bad = {
         'airflow_connections': [{'conn_id': 'Kafka-Team', 'conn_type': 'kafka', 'pasword': 'S3cret-typo',
                                  'password': 'S3cret-pw', 'extra': {'sasl.password': 'S3cret-extra'}},
                                 {'conn_id': 'git_bundle_team', 'conn_type': 'git', 'port': 'S3cret-port'}],
         'airflow_dag_bundles': [{'name': 'team', 'url': 'https://git.example.com/x.git', 'refrsh_interval': 5,
                                  'token': 'S3cret-token'},
                                 {'name': 'over_ssh', 'url': 'git@git.example.com:x.git', 'token': 'S3cret-ssh-token',
-                                 'known_hosts': ['git.example.com ssh-ed25519 AAAA']}]},
-        'airflow')
+                                 'known_hosts': ['git.example.com ssh-ed25519 AAAA']}]}
+    result = preflight(bad, 'airflow')
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     assert 'changed=0' in out
