@@ -60,9 +60,23 @@ class KafkaTools:
                 found.append('%s is not an executable file: kafka_home %r is not a Kafka release' % (path, self.home))
         return found
 
-    def run(self, script, args):
-        """Standard output of bin/script with the connection options and args; fails the module when it fails."""
+    def run(self, script, args, attempts=1):
+        """Standard output of bin/script with the connection options and args; fails the module when it fails, after
+        attempts tries (int, at least 1: more only for reads, which are safe to repeat)."""
         argv = [os.path.join(self.home, 'bin', script)] + self.connect + list(args)
+        for attempt in range(1, attempts + 1):
+            rc, out, err = self._run_once(argv)
+            if rc == 0:
+                return out
+        shown = [script] + list(args)
+        tries = '' if attempts == 1 else ' %d times' % attempts
+        self.module.fail_json(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc,
+                                                                 tail((err or out).strip(), 3000)),
+                              rc=rc, cmd=shown, attempts=attempt)
+        return None
+
+    def _run_once(self, argv):
+        """run_command() of argv with the tools' environment and class data sharing archive: (rc, out, err)."""
         environ, making = self._with_archive()
         try:
             rc, out, err = self.module.run_command(argv, environ_update=environ)
@@ -74,11 +88,7 @@ class KafkaTools:
         finally:
             if making and os.path.exists(making):
                 os.remove(making)
-        if rc != 0:
-            shown = [script] + list(args)
-            self.module.fail_json(msg='%s failed (exit %d): %s' % (' '.join(shown), rc, tail((err or out).strip(), 3000)),
-                                  rc=rc, cmd=shown)
-        return out
+        return rc, out, err
 
     def _with_archive(self):
         """The tools' environment with the class data sharing archive (tool_class_archive): used when it exists, else

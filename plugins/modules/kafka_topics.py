@@ -186,6 +186,10 @@ def parse_topic_configs(text):
     return configs
 
 
+# How many times the broker listing is tried before the module fails: a read, safe to repeat.
+BROKER_LIST_ATTEMPTS = 3
+
+
 def parse_broker_ids(text):
     """The broker IDs that kafka-broker-api-versions.sh lists."""
     return sorted({int(m.group('id')) for m in _BROKER_LINE.finditer(text)})
@@ -223,7 +227,10 @@ class KafkaTopics:
             if not plan['before']['exists'] and topic['replication_factor']:
                 creates_rf.append(topic)
         if creates_rf:
-            brokers = parse_broker_ids(self.tools.run('kafka-broker-api-versions.sh', []))
+            # The tool's legacy admin client gives up on a broker that has not answered within seconds, as a broker
+            # busy with its own metadata may not (CI, 2026-12-03: "Request METADATA failed" on a starved machine).
+            listing = self.tools.run('kafka-broker-api-versions.sh', [], attempts=BROKER_LIST_ATTEMPTS)
+            brokers = parse_broker_ids(listing)
             for topic in creates_rf:
                 if topic['replication_factor'] > len(brokers):
                     problems.append('topic %s: replication_factor %d is above the %d broker(s) of the cluster (%s)'

@@ -104,6 +104,35 @@ def test_every_refusal_at_once_and_nothing_changed(tools, home):
     assert not any('--alter' in argv or '--create' in argv for argv in tools.commands)
 
 
+class SlowBrokers(FakeTools):
+    """The broker listing fails as a busy broker's does (recorded on CI, 2026-12-03) the first `failures` times."""
+
+    def __init__(self, failures):
+        super().__init__()
+        self.failures = failures
+
+    def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
+        if args[0].endswith('kafka-broker-api-versions.sh') and self.failures:
+            self.failures -= 1
+            self.record(module, args, environ_update, kwargs)
+            return 1, '', 'Request METADATA failed on brokers [127.0.0.1:57237 (id: -1 rack: null isFenced: false)]'
+        return super().run_command(module, args, check_rc, environ_update, **kwargs)
+
+
+@pytest.mark.parametrize('failures', [2, 3])
+def test_broker_listing_is_tried_three_times(monkeypatch, home, failures):
+    fake = SlowBrokers(failures).install(monkeypatch)
+    topics = [{'name': 'new', 'replication_factor': 2}]
+    if failures < kafka_topics.BROKER_LIST_ATTEMPTS:
+        result = run_in_mode(kafka_topics, args(home, topics), check_mode=True)
+        assert result['changed']
+    else:
+        failed = run_in_mode(kafka_topics, args(home, topics), fails=True)
+        assert failed['msg'].startswith('kafka-broker-api-versions.sh failed 3 times (exit 1): Request METADATA failed')
+    listings = [argv for argv in fake.commands if argv[0].endswith('kafka-broker-api-versions.sh')]
+    assert len(listings) == 3 if failures == 3 else failures + 1
+
+
 def test_bad_input_named_before_any_command(tools, home):
     failed = run_in_mode(kafka_topics, args(home, [
         {'name': 'bad name'}, {'name': 't1', 'partitions': 0}, {'name': 't1', 'configs': {'retention.ms': None}}]),
