@@ -216,7 +216,9 @@ def test_airflow_refusals_hide_connection_secrets():
         'airflow_dag_bundles': [{'name': 'team', 'url': 'https://git.example.com/x.git', 'refrsh_interval': 5,
                                  'token': 'S3cret-token'},
                                 {'name': 'over_ssh', 'url': 'git@git.example.com:x.git', 'token': 'S3cret-ssh-token',
-                                 'known_hosts': ['git.example.com ssh-ed25519 AAAA']}]}
+                                 'known_hosts': ['git.example.com ssh-ed25519 AAAA']},
+                                {'name': 'both', 'url': 'https://git.example.com/y.git', 'token': 'S3cret-both',
+                                 'token_file': 'tokens/y'}]}
     result = preflight(bad, 'airflow')
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
@@ -225,11 +227,14 @@ def test_airflow_refusals_hide_connection_secrets():
     for text in ["airflow_connections[0] has the unknown key 'pasword' (known: conn_id, conn_type, host, port",
                  "airflow_connections[0].conn_id: 'Kafka-Team' is not a connection id",
                  "airflow_connections[1].port: 'S3cret-port' is not a port",
-                 "airflow_connections: [\"Kafka-Team\", \"git_bundle_team\", \"git_bundle_team\", \"git_bundle_over_ssh\"] is not connection ids used once",
+                 'airflow_connections: ["Kafka-Team", "git_bundle_team", "git_bundle_team", "git_bundle_over_ssh", '
+                 '"git_bundle_both"] is not connection ids used once',
                  "airflow_dag_bundles[0] has the unknown key 'refrsh_interval'",
-                 'airflow_dag_bundles: ["over_ssh"] is not bundles with an https:// URL where a token is given']:
+                 'airflow_dag_bundles: ["over_ssh"] is not bundles with an https:// URL where a token is given',
+                 'airflow_dag_bundles: ["both"] is not bundles with a token or a token_file, not both',
+                 "airflow_dag_bundles[2].token_file: 'tokens/y' is not an absolute path"]:
         assert text in error, error
-    for secret in ('S3cret-typo', 'S3cret-pw', 'S3cret-extra', 'S3cret-token', 'S3cret-ssh-token'):
+    for secret in ('S3cret-typo', 'S3cret-pw', 'S3cret-extra', 'S3cret-token', 'S3cret-ssh-token', 'S3cret-both'):
         assert secret not in out
 
 

@@ -1,7 +1,7 @@
 """DAGs from Git: the bundle's DAG runs and records the commit it ran; a version pushed to the repository is the one
 the next run uses. The repository is on a second lab host, reached over SSH with the deploy key the role made. A
 private repository on the same host over HTTPS (a certificate of the lab's CA, trusted through base_ca_certificates)
-is read with a token, which the server requires and no log shows."""
+is read with a token from a file on the host (token_file), which the server requires and no log shows."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_pushed_version_is_the_one_the_next_run_uses(host):
 
 PRIVATE = '/srv/git/private.git'
 PRIVATE_URL = 'https://gitserver/git/private.git'
-TOKEN = 'lab-git-token-7Hq2xV9'  # lab_git_token of molecule.yml
+TOKEN = 'lab-git-token-7Hq2xV9'  # lab_git_token of molecule.yml, in /root/private-dags.token (converge.yml)
 
 
 def test_private_repository_over_https_is_read_with_the_token(host):
@@ -96,3 +96,7 @@ def test_private_repository_over_https_is_read_with_the_token(host):
     assert run['bundle_version'] == git.check_output(f'git -C {PRIVATE} rev-parse main').strip(), run
     assert run['result'] == 'https-v1', run
     assert TOKEN not in host.file('/etc/airflow/airflow.cfg').content_string
+    # The inventory names the file (token_file), not the token: the role read it on the host, without its newline,
+    # into the root-only connections file.
+    connections = host.file('/etc/airflow/connections.env')
+    assert connections.mode == 0o600 and f'{TOKEN}"' in connections.content_string
