@@ -8,7 +8,9 @@ mlops.hosts.kafka_admin fragment (kafka_topics, kafka_acls)."""
 from __future__ import annotations
 
 import os
+import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import environment_problems, tail
@@ -35,6 +37,10 @@ TOOL_JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Djava.awt.headless
 # archive, ignores the option that asks for one.
 ARCHIVE_JVM_OPTIONS = '-XX:+IgnoreUnrecognizedVMOptions -Xshare:auto -Xlog:disable -Xlog:all=warning:stderr'
 UNUSABLE_ARCHIVE = 'Unable to use shared archive'
+# How a tool's client fails when the broker is slow to answer, not wrong: kafka-broker-api-versions.sh's legacy admin
+# client gives up within seconds ("Request METADATA failed on brokers", CI on 2026-12-03); the others time out.
+BUSY_BROKER = re.compile(r'Request METADATA failed|TimeoutException|Timed out waiting')
+RETRY_PAUSE_S = 3
 
 
 class KafkaTools:
@@ -61,15 +67,23 @@ class KafkaTools:
         return found
 
     def run(self, script, args, attempts=1):
-        """Standard output of bin/script with the connection options and args; fails the module when it fails, after
-        attempts tries (int, at least 1: more only for reads, which are safe to repeat)."""
+        """Standard output of bin/script with the connection options and args; fails the module when it fails.
+
+        attempts (int, 1 or more; more only for reads, which are safe to repeat): how many times a run that failed as
+        a busy or starting broker makes a client fail (BUSY_BROKER) is tried, RETRY_PAUSE_S seconds apart; any other
+        failure (a wrong address, a refused login) fails at once."""
         argv = [os.path.join(self.home, 'bin', script)] + self.connect + list(args)
-        for attempt in range(1, attempts + 1):
+        attempt = 1
+        while True:
             rc, out, err = self._run_once(argv)
             if rc == 0:
                 return out
+            if attempt >= attempts or not BUSY_BROKER.search((err or '') + (out or '')):
+                break
+            time.sleep(RETRY_PAUSE_S)
+            attempt += 1
         shown = [script] + list(args)
-        tries = '' if attempts == 1 else ' %d times' % attempts
+        tries = '' if attempt == 1 else ' %d times' % attempt
         self.module.fail_json(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc,
                                                                  tail((err or out).strip(), 3000)),
                               rc=rc, cmd=shown, attempts=attempt)

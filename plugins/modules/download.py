@@ -144,7 +144,7 @@ from ansible_collections.mlops.hosts.plugins.module_utils._fileattrs import (
     attributes_differ, parse_mode, resolve_owner, set_attributes)
 from ansible_collections.mlops.hosts.plugins.module_utils._site_network import apply_site_environment
 from ansible_collections.mlops.hosts.plugins.module_utils._changed_resources import RESULT_KEY, resource
-from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
+from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials, url_secrets
 
 _CHUNK = 1024 * 1024
 
@@ -255,6 +255,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # A password inside the URL (a mirror's login) is masked wherever Ansible shows the result, its arguments included.
+    module.no_log_values.update(url_secrets([module.params['url']]))
     module.exit_json(**Download(module).run())
 
 

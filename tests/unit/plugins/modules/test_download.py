@@ -11,9 +11,12 @@ import threading
 
 import pytest
 
+from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import remove_values
 from ansible_collections.mlops.hosts.plugins.modules import download
 
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, USER, run_in_mode, run_module
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import (
+    GROUP, USER, ExitJson, run_in_mode, run_module)
 
 BODY = b'key material\n' * 100
 SHA256 = hashlib.sha256(BODY).hexdigest()
@@ -135,3 +138,20 @@ def test_a_no_proxy_host_is_reached_directly(server, tmp_path):
 def test_bad_checksum_format_is_refused(tmp_path):
     result = run_module(download, _args('http://x/y', tmp_path / 'y', tmp_path, checksum='sha256'), fails=True)
     assert "checksum: 'sha256'" in result['msg']
+
+
+def test_a_password_in_the_url_is_masked_in_the_invocation(server, tmp_path, monkeypatch):
+    web = server()
+    dest = tmp_path / 'npm.tgz'
+    url = 'http://reader:Mirror-S3cret@127.0.0.1:%d/npm.tgz' % web.server_port
+
+    def exit_with_invocation(module, **kwargs):
+        # As AnsibleModule._return_formatted does: the arguments join the result, then no_log values are masked.
+        kwargs['invocation'] = {'module_args': module.params}
+        raise ExitJson(remove_values(kwargs, module.no_log_values))
+
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_with_invocation)
+    result = run_module(download, _args(url, dest, tmp_path))
+
+    assert result['changed'] and dest.read_bytes() == BODY
+    assert 'Mirror-S3cret' not in repr(result) and 'reader' in result['invocation']['module_args']['url']

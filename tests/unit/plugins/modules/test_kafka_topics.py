@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_admin
 from ansible_collections.mlops.hosts.plugins.modules import kafka_topics
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, kafka_home, run_in_mode
 
@@ -120,7 +121,8 @@ class SlowBrokers(FakeTools):
 
 
 @pytest.mark.parametrize('failures', [2, 3])
-def test_broker_listing_is_tried_three_times(monkeypatch, home, failures):
+def test_broker_listing_is_tried_three_times_while_the_broker_is_busy(monkeypatch, home, failures):
+    monkeypatch.setattr(_kafka_admin.time, 'sleep', lambda seconds: None)
     fake = SlowBrokers(failures).install(monkeypatch)
     topics = [{'name': 'new', 'replication_factor': 2}]
     if failures < kafka_topics.BROKER_LIST_ATTEMPTS:
@@ -130,7 +132,21 @@ def test_broker_listing_is_tried_three_times(monkeypatch, home, failures):
         failed = run_in_mode(kafka_topics, args(home, topics), fails=True)
         assert failed['msg'].startswith('kafka-broker-api-versions.sh failed 3 times (exit 1): Request METADATA failed')
     listings = [argv for argv in fake.commands if argv[0].endswith('kafka-broker-api-versions.sh')]
-    assert len(listings) == 3 if failures == 3 else failures + 1
+    assert len(listings) == min(failures + 1, kafka_topics.BROKER_LIST_ATTEMPTS)
+
+
+def test_a_refused_login_is_not_tried_again(monkeypatch, home):
+    class Refused(FakeTools):
+        def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
+            if args[0].endswith('kafka-broker-api-versions.sh'):
+                self.record(module, args, environ_update, kwargs)
+                return 1, '', 'org.apache.kafka.common.errors.SaslAuthenticationException: Authentication failed'
+            return super().run_command(module, args, check_rc, environ_update, **kwargs)
+
+    fake = Refused().install(monkeypatch)
+    failed = run_in_mode(kafka_topics, args(home, [{'name': 'new', 'replication_factor': 2}]), fails=True)
+    assert failed['msg'].startswith('kafka-broker-api-versions.sh failed (exit 1): org.apache.kafka.common.errors.Sasl')
+    assert len([argv for argv in fake.commands if argv[0].endswith('kafka-broker-api-versions.sh')]) == 1
 
 
 def test_bad_input_named_before_any_command(tools, home):
