@@ -257,6 +257,24 @@ def test_airflow_refuses_to_move_a_host_to_another_database(tmp_path):
     assert preflight({'__airflow_database_identity_file': str(kept)}, 'airflow').returncode == 0
 
 
+def test_airflow_refuses_a_token_file_without_a_token_and_a_missing_file(tmp_path):
+    """Read on the host by preflight, with the database identity file: both refused in one failure, nothing shown."""
+    token = tmp_path / 'dags.token'
+    token.write_text('\nS3cret-second-line\n')
+    missing = tmp_path / 'client.properties'
+    extra = {'airflow_dag_bundles': [{'name': 'private', 'url': 'https://git.example.com/x.git',
+                                      'token_file': str(token)}],
+             'airflow_connections': [{'conn_id': 'events', 'conn_type': 'kafka', 'extra_file': str(missing)}]}
+    assert_refused('airflow', extra, [
+        f'airflow_dag_bundles: the token_file {token} has no token on its first line',
+        f'airflow_connections and airflow_dag_bundles: localhost has no {missing}, which extra_file or token_file'])
+    token.write_text('S3cret-token\n')
+    missing.write_text('sasl.password=S3cret-extra\n')
+    result = preflight(extra, 'airflow')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'S3cret' not in result.stdout + result.stderr
+
+
 def test_dotted_members_are_accepted():
     result = preflight({'base_datascience_members': ['alice.smith', 'bob'], 'base_admin_members': ['carol.jones']})
     assert result.returncode == 0, result.stdout + result.stderr
