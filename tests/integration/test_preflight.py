@@ -275,6 +275,33 @@ def test_airflow_refuses_a_token_file_without_a_token_and_a_missing_file(tmp_pat
     assert 'S3cret' not in result.stdout + result.stderr
 
 
+def test_airflow_ldap_refusals_at_once_without_the_password():
+    bad = {'airflow_auth_manager': 'fab', 'airflow_users': [],
+           'airflow_ldap': {'server_address': 'ldap host', 'tls_strategy': 'insecure', 'lookup_dn_search_password': 'S3cret-ldap',
+                            'user_filter': 'uid=x', 'roles': {'root': ['cn=x'], 'admin': 'cn=y'}, 'default_role': 'god',
+                            'bogus': 1}}
+    error = refusal('airflow', bad, spec=False)
+    for text in ['airflow_ldap.lookup_dn_search_user is missing', 'airflow_ldap.user_search_base is missing',
+                 "airflow_ldap has the unknown key 'bogus'",
+                 "airflow_ldap.server_address: 'ldap host' is not a host name",
+                 "airflow_ldap.tls_strategy: 'insecure' is not one of: before_bind, on_connect (the FAB auth manager sends "
+                 'passwords to the directory, so only over TLS)',
+                 "airflow_ldap.user_filter: 'uid=x' is not an LDAP filter in parentheses",
+                 "airflow_ldap.roles['admin']: 'cn=y' is not a list",
+                 "airflow_ldap.default_role: 'god' is not one of: public, viewer, user, op, admin",
+                 "airflow_ldap.roles[0]: 'root' is not one of: viewer, user, op, admin"]:
+        assert text in error, error
+    assert 'S3cret-ldap' not in error
+    assert 'airflow_users' not in error, 'the users of SimpleAuthManager are not needed with the FAB auth manager'
+    good = {'airflow_auth_manager': 'fab', 'airflow_users': [],
+            'airflow_ldap': {'server_address': 'ldap.example.org', 'lookup_dn_search_user': 'cn=search,dc=example,dc=org',
+                             'lookup_dn_search_password': 'S3cret-ldap', 'user_search_base': 'ou=people,dc=example,dc=org',
+                             'roles': {'admin': ['cn=admins,ou=groups,dc=example,dc=org']}}}
+    result = preflight(good, 'airflow')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'S3cret-ldap' not in result.stdout + result.stderr
+
+
 def test_dotted_members_are_accepted():
     result = preflight({'base_datascience_members': ['alice.smith', 'bob'], 'base_admin_members': ['carol.jones']})
     assert result.returncode == 0, result.stdout + result.stderr

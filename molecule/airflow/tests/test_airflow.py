@@ -1,13 +1,16 @@
 """Airflow 3 on one host, proven through its REST API: a DAG run triggered by an admin succeeds, a viewer and an
-unauthenticated caller are refused, secrets stay root-only, drift is found by a check and fixed by a run."""
+unauthenticated caller are refused, secrets stay root-only, drift is found by a check and fixed by a run. Its users are
+the lab directory's (the FAB auth manager with LDAP), their Airflow roles those of their groups."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 
-from airflowclient import api, password, token
-from conftest import record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, timed_clean_check, wait_for
+from airflowclient import FAB_CONFIG, api, token
+from conftest import (lab_host, record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, timed_clean_check,
+                      wait_for)
 
 DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = [f'ansible://airflow-{DISTRO}']
@@ -16,6 +19,9 @@ CONFIG = '/etc/airflow/airflow.cfg'
 # airflow_connections' lab_kafka in molecule.yml: a ' for the environment file, $ and " for a shell.
 KAFKA_PASSWORD = 'lab-kafka-pw-\'$HOME"\\x'
 COMPONENTS = ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer')
+LDAP_ENV = '/etc/airflow/ldap.env'
+# The search account of the lab's directory (converge.yml's airflow_ldap, prepare.yml).
+LDAP_SEARCH_PASSWORD = 'lab-ldap-search-pw'
 
 
 def test_check_after_converge_reports_no_change(hostname):
@@ -43,17 +49,45 @@ def test_only_the_api_server_listens_and_over_tls(host):
 def test_secrets_are_root_only_and_kept(host):
     secrets = host.file('/etc/airflow/secrets.env')
     assert (secrets.user, secrets.group, secrets.mode) == ('root', 'root', 0o600)
-    passwords = host.file('/var/lib/airflow/simple_auth_manager_passwords.json')
-    assert (passwords.user, passwords.mode) == ('airflow', 0o600), (passwords.user, oct(passwords.mode))
     values = dict(line.split('=', 1) for line in secrets.content_string.splitlines())
     assert set(values) == {'AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__API_AUTH__JWT_SECRET'}
     for name, value in values.items():
         record_secret(name.lower(), value)
-    record_secret('airflow-alice-password', password(host, 'alice'))
-    # Made before the API server started, which would have printed them to the journal.
+    # The users are the directory's (the FAB auth manager): SimpleAuthManager's password file was never made.
+    assert not host.file('/var/lib/airflow/simple_auth_manager_passwords.json').exists
+    # The directory's search account: its password only in the API server's root-only environment file.
+    record_secret('airflow-ldap-search-password', LDAP_SEARCH_PASSWORD)
+    ldap_env = host.file(LDAP_ENV)
+    assert (ldap_env.user, ldap_env.group, ldap_env.mode) == ('root', 'root', 0o600)
+    encoded = base64.b64encode(LDAP_SEARCH_PASSWORD.encode()).decode()
+    assert ldap_env.content_string == f'AIRFLOW_LDAP_SEARCH_PASSWORD_BASE64={encoded}\n'
+    assert LDAP_SEARCH_PASSWORD not in host.file(FAB_CONFIG).content_string
+    for component in COMPONENTS[1:]:
+        assert LDAP_ENV not in host.file(f'/etc/systemd/system/{component}.service').content_string, component
+    assert host.run(f'runuser -u nobody -- cat /etc/airflow/secrets.env {LDAP_ENV}').rc != 0
     journal = host.run('journalctl --no-pager -o cat')
-    assert journal.rc == 0 and journal.stdout and password(host, 'alice') not in journal.stdout
-    assert host.run('runuser -u nobody -- cat /etc/airflow/secrets.env').rc != 0
+    assert journal.rc == 0 and journal.stdout and LDAP_SEARCH_PASSWORD not in journal.stdout
+
+
+def test_directory_users_get_the_roles_of_their_groups_at_each_login(host):
+    """erin, in none of airflow_ldap's groups, logs in with no access; put in airflow-viewers, her next login reads."""
+    directory = lab_host(host, 'gitserver')
+    admin = '-x -H ldapi:/// -D cn=admin,dc=lab,dc=test -w lab-directory-admin-password'
+    viewers = 'cn=airflow-viewers,ou=groups,dc=lab,dc=test'
+    status, _ = api(host, 'GET', '/api/v2/dags', token(host, 'erin'))
+    assert status == 403, status
+    change = "dn: {group}\nchangetype: modify\n{op}: member\nmember: uid=erin,ou=people,dc=lab,dc=test\n"
+    directory.check_output(f"printf '{change.format(group=viewers, op='add')}' | ldapmodify {admin}")
+    try:
+        status, _ = api(host, 'GET', '/api/v2/dags', token(host, 'erin'))
+        assert status == 200, status
+        status, _ = api(host, 'POST', '/api/v2/connections', token(host, 'erin'),
+                        {'connection_id': 'erin_conn', 'conn_type': 'generic'})
+        assert status == 403, status
+    finally:
+        directory.check_output(f"printf '{change.format(group=viewers, op='delete')}' | ldapmodify {admin}")
+    status, _ = api(host, 'GET', '/api/v2/dags', token(host, 'erin'))
+    assert status == 403, status
 
 
 def test_unauthenticated_calls_are_refused(host):
