@@ -288,7 +288,7 @@ def test_airflow_ldap_refusals_at_once_without_the_password():
                  'passwords to the directory, so only over TLS)',
                  "airflow_ldap.user_filter: 'uid=x' is not an LDAP filter in parentheses",
                  "airflow_ldap.roles['admin']: 'cn=y' is not a list",
-                 "airflow_ldap.default_role: 'god' is not one of: public, viewer, user, op, admin",
+                 "airflow_ldap.default_role: 'god' is not one of: public, viewer (every directory user",
                  "airflow_ldap.roles[0]: 'root' is not one of: viewer, user, op, admin"]:
         assert text in error, error
     assert 'S3cret-ldap' not in error

@@ -64,7 +64,8 @@ def test_secrets_are_root_only_and_kept(host):
     assert LDAP_SEARCH_PASSWORD not in host.file(FAB_CONFIG).content_string
     for component in COMPONENTS[1:]:
         assert LDAP_ENV not in host.file(f'/etc/systemd/system/{component}.service').content_string, component
-    assert host.run(f'runuser -u nobody -- cat /etc/airflow/secrets.env {LDAP_ENV}').rc != 0
+    for path in ('/etc/airflow/secrets.env', LDAP_ENV):
+        assert host.run(f'runuser -u nobody -- cat {path}').rc != 0, path
     journal = host.run('journalctl --no-pager -o cat')
     assert journal.rc == 0 and journal.stdout and LDAP_SEARCH_PASSWORD not in journal.stdout
 
