@@ -257,6 +257,36 @@ def test_airflow_refuses_to_move_a_host_to_another_database(tmp_path):
     assert preflight({'__airflow_database_identity_file': str(kept)}, 'airflow').returncode == 0
 
 
+def test_airflow_database_url_refusals_hide_the_password(tmp_path):
+    """An existing database: a remote server without a certificate check is refused, the URL's password never shown;
+    a host set up on another database is refused by the same identity check, naming airflow_database_url."""
+    for url in ('postgresql://airflow:S3cret-db@db.example.com/airflow',
+                'postgresql://airflow:S3cret-db@db.example.com:5432/airflow?sslmode=require',
+                'mysql://airflow:S3cret-db@db.example.com/airflow?sslmode=verify-full',
+                'postgresql://airflow:S3cret db@db.example.com/airflow?sslmode=verify-full'):
+        error = refusal('airflow', {'airflow_database_url': url})
+        assert 'airflow_database_url: (secret of' in error and 'is not a PostgreSQL URL (postgresql or postgresql+psycopg2) of a user' in error, error
+        assert 'S3cret' not in error, error
+    kept = tmp_path / 'metadata-database'
+    kept.write_text('database airflow on airflow1\n')
+    url = 'postgresql://team:S3cret%40db@db.example.com:6432/team_airflow?sslmode=verify-full'
+    error = refusal('airflow', {'airflow_database_url': url, '__airflow_database_identity_file': str(kept)})
+    for text in ('airflow_database_url: puts this host on database team_airflow on db.example.com:6432, but it was set up on database '
+                 f'airflow on airflow1 ({kept})', 'Give the URL of that database again'):
+        assert text in error, error
+    assert 'S3cret' not in error, error
+    kept.write_text('database team_airflow on db.example.com:6432\n')
+    for good in (url, 'postgresql+psycopg2://airflow@/airflow?host=/var/run/postgresql',
+                 'postgresql://airflow:S3cret-db@localhost:5433/airflow'):
+        result = preflight({'airflow_database_url': good, '__airflow_database_identity_file': str(kept)}, 'airflow')
+        out = result.stdout + result.stderr
+        if good == url:
+            assert result.returncode == 0, out
+        else:
+            assert 'puts this host on database airflow on localhost:' in out, out
+        assert 'S3cret' not in out, out
+
+
 def test_airflow_refuses_a_token_file_without_a_token_and_a_missing_file(tmp_path):
     """Read on the host by preflight, with the database identity file: both refused in one failure, nothing shown."""
     token = tmp_path / 'dags.token'
