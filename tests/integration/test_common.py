@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -90,6 +91,28 @@ def test_tls_client_auth_and_pkcs8_key_for_mutual_tls(tmp_path):
                                 '_common_tls_extended_key_usage': ['serverAuth', 'clientAuth']})
     assert again.returncode == 0 and not kept['changed'], again.stdout
     assert kept['pem'] == (tmp_path / 'cert.pem').read_text()
+
+
+def test_tls_certificate_read_by_the_caller_and_a_damaged_one_remade(tmp_path):
+    """_common_tls_cert_pem: the caller's read is used, not the file's (no read of its own); a damaged file is remade."""
+    options = {'_common_tls_cert': str(tmp_path / 'cert.pem'), '_common_tls_key': str(tmp_path / 'key.pem')}
+    first, _ = entry('tls', options)
+    assert first.returncode == 0, first.stdout + first.stderr
+    pem = (tmp_path / 'cert.pem').read_text()
+    # The file is emptied, but the caller's read holds the certificate: kept (this run believes the caller).
+    (tmp_path / 'cert.pem').write_text('')
+    kept_run, kept = entry('tls', {**options, '_common_tls_cert_pem': pem})
+    assert kept_run.returncode == 0 and not kept['changed'] and kept['pem'] == pem, kept_run.stdout
+    assert re.search(r'Read the self-signed certificate\]\s*\**\s*skipping:', kept_run.stdout), kept_run.stdout
+    for damaged in ('', 'not a certificate\n', pem.replace(pem.splitlines()[3], '!!!')):
+        (tmp_path / 'cert.pem').write_text(damaged)
+        remade_run, remade = entry('tls', {**options, '_common_tls_cert_pem': damaged})
+        assert remade_run.returncode == 0, remade_run.stdout + remade_run.stderr
+        assert remade['changed_paths'] == [options['_common_tls_cert']], damaged
+    # The entry point's own read finds the same.
+    (tmp_path / 'cert.pem').write_text('garbage')
+    own_run, own = entry('tls', options)
+    assert own_run.returncode == 0 and own['changed_paths'] == [options['_common_tls_cert']], own_run.stdout
 
 
 def test_tls_check_mode_on_a_bare_host_changes_nothing(tmp_path):
