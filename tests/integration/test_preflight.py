@@ -287,6 +287,23 @@ def test_airflow_database_url_refusals_hide_the_password(tmp_path):
         assert 'S3cret' not in out, out
 
 
+def test_airflow_celery_refusals(tmp_path):
+    """An unknown executor and a worker alone outside a cluster are refused together, before anything changes."""
+    inventory = tmp_path / 'hosts.yml'
+    inventory.write_text('all:\n  children:\n    airflow_workers:\n      hosts:\n        localhost:\n'
+                         '          ansible_connection: local\n')
+    assert_refused('airflow', {'airflow_executor': 'SequentialExecutor'}, [
+        "airflow_executor: 'SequentialExecutor' is not one of: LocalExecutor, CeleryExecutor"], spec=False)
+    assert_refused('airflow', {'airflow_executor': 'CeleryExecutor', 'airflow_broker_port': 70000}, [
+        'airflow_broker_port: 70000 is not a port',
+        'airflow_worker_group: puts localhost among the Celery workers alone, but it is in no cluster of two or more '
+        '(airflow_servers): a worker alone must be one of the other hosts of its cluster\'s group'],
+        inventory=str(inventory), spec=False)
+    # The same host is no worker alone under LocalExecutor.
+    result = preflight({}, 'airflow', inventory=str(inventory))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_airflow_refuses_a_token_file_without_a_token_and_a_missing_file(tmp_path):
     """Read on the host by preflight, with the database identity file: both refused in one failure, nothing shown."""
     token = tmp_path / 'dags.token'

@@ -42,8 +42,8 @@ def test_the_url_is_root_only_and_nowhere_else(host):
     config = host.file('/etc/airflow/airflow.cfg').content_string
     assert 'sql_alchemy_conn_cmd = /usr/local/lib/mlops/airflow-database-url' in config
     for secret in (SITE_PASSWORD, 'p%40ss', encoded):
-        found = host.run(f'grep -rlF -- {shlex.quote(secret)} /etc/airflow /usr/local/lib/mlops /usr/local/bin '
-                         f'/etc/systemd/system /var/lib/airflow --exclude=database.env --exclude-dir=dag-bundles')
+        found = host.run(f'grep -rlF --exclude=database.env --exclude-dir=dag-bundles -e {shlex.quote(secret)} '
+                         '/etc/airflow /usr/local/lib/mlops /usr/local/bin /etc/systemd/system /var/lib/airflow')
         assert found.stdout.strip() == '', f'the URL\'s password is in {found.stdout}'
         journal = host.run(f'journalctl -q --no-pager -u "airflow-*" | grep -cF -- {shlex.quote(secret)}')
         assert journal.stdout.strip() == '0', 'the journal shows the URL\'s password'

@@ -1,0 +1,93 @@
+"""CeleryExecutor in the cluster on the site's database: airflow-sitedb runs every component and Redis (the broker,
+TLS and a password alone), airflow-worker a Celery worker alone. A task runs on the worker alone, calling the primary's
+execution API, and the primary's API server shows its log; a stopped worker is drift that a check reports and a run
+repairs."""
+
+from __future__ import annotations
+
+import shlex
+
+from airflowclient import api, token
+from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
+
+testinfra_hosts = ['ansible://airflow-sitedb']
+
+PYTHON = '/opt/mlops/envs/airflow/bin/python'
+# Three tries at the primary's Redis: plain TCP, TLS without the password, TLS with it; what each gave.
+BROKER_PROBE = r'''
+import sys, redis
+host, port, ca, password = sys.argv[1:]
+out = []
+for name, options in (('plain', {}), ('tls', {'ssl': True, 'ssl_ca_certs': ca}),
+                      ('tls+password', {'ssl': True, 'ssl_ca_certs': ca, 'password': password})):
+    try:
+        out.append('%s:%s' % (name, redis.Redis(host=host, port=int(port), socket_timeout=10, **options).ping()))
+    except Exception as error:
+        out.append('%s:%s' % (name, type(error).__name__))
+print(' '.join(out))
+'''
+
+
+def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host):
+    worker = lab_host(host, 'airflow-worker')
+    assert worker.service('airflow-celery-worker').is_running
+    for unit in ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer'):
+        assert not worker.file(f'/etc/systemd/system/{unit}.service').exists, unit
+        assert not worker.service(unit).is_running, unit
+    assert not worker.package('redis-server').is_installed
+    assert worker.run('ss -Hltn "sport = :8080"').stdout.strip() == ''
+    # Its log server, for the primary's API server (airflow_log_server).
+    assert worker.run('ss -Hltn "sport = :8793"').stdout.strip() != ''
+    config = worker.file('/etc/airflow/airflow.cfg').content_string
+    assert 'execution_api_server_url = https://airflow-sitedb:8080/execution/' in config
+    assert 'ssl_cert = /etc/airflow/api-ca.pem' in config
+    # The primary's scheduler runs no tasks and serves no logs: the workers do.
+    assert host.run('ss -Hltn "sport = :8793"').stdout.strip() != ''
+    assert '--skip-serve-logs' in host.file('/etc/systemd/system/airflow-scheduler.service').content_string
+
+
+def test_the_broker_takes_tls_with_the_password_alone(host):
+    worker = lab_host(host, 'airflow-worker')
+    password = worker.check_output("sed -n 's/^AIRFLOW_REDIS_PASSWORD=//p' /etc/airflow/secrets.env").strip()
+    assert len(password) == 48, 'no Redis password in the copied secrets'
+    record_secret('airflow-redis-password', password)
+    primary_password = host.check_output("sed -n 's/^AIRFLOW_REDIS_PASSWORD=//p' /etc/airflow/secrets.env").strip()
+    assert primary_password == password
+    auth = host.file('/etc/redis/airflow-auth.conf')
+    assert (auth.user, auth.group, auth.mode) == ('root', 'redis', 0o640)
+    assert auth.content_string.strip() == f'requirepass {password}'
+    assert password not in host.file('/etc/airflow/airflow.cfg').content_string
+    probe = worker.check_output(f'{PYTHON} -c {shlex.quote(BROKER_PROBE)} airflow-sitedb 6379 /etc/airflow/broker-ca.pem '
+                                f'{shlex.quote(password)}')
+    assert probe.split() == ['plain:ConnectionError', 'tls:AuthenticationError', 'tls+password:True'], probe
+
+
+def test_a_task_runs_on_the_worker_alone_and_a_stopped_worker_is_repaired(host, hostname):
+    bearer = token(host, 'alice')
+    assert wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_pipeline', bearer)[0] == 200, timeout=180, step=5)
+    status, body = api(host, 'PATCH', '/api/v2/dags/lab_pipeline', bearer, {'is_paused': False})
+    assert status == 200, body
+    # The primary's own worker stopped: the tasks can only run on airflow-worker.
+    host.check_output('systemctl stop airflow-celery-worker')
+    status, run = api(host, 'POST', '/api/v2/dags/lab_pipeline/dagRuns', bearer, {'logical_date': None})
+    assert status == 200, run
+    path = f"/api/v2/dags/lab_pipeline/dagRuns/{run['dag_run_id']}"
+    wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=300, step=5)
+    status, finished = api(host, 'GET', path, bearer)
+    assert finished['state'] == 'success', finished
+    status, tasks = api(host, 'GET', f'{path}/taskInstances', bearer)
+    assert {task['hostname'] for task in tasks['task_instances']} == {'airflow-worker'}, tasks
+    status, xcom = api(host, 'GET', f'{path}/taskInstances/check/xcomEntries/return_value', bearer)
+    assert status == 200 and 'ok from airflow-worker' in str(xcom['value']), xcom
+    # The primary's API server shows the log of the task the worker ran (the worker's log server).
+    status, log = api(host, 'GET', f'{path}/taskInstances/measure/logs/1', bearer)
+    assert status == 200 and 'measure' in str(log), log
+
+    # The stopped worker is drift: a check reports it, a run starts it.
+    check = run_playbook(scenario_playbook(), check=True, limit=hostname)
+    assert check.rc == 0, check.output[-3000:]
+    assert not host.service('airflow-celery-worker').is_running
+    assert any('Run Airflow' in task for task in check.changed_tasks(hostname)), check.changed_tasks(hostname)
+    fix = run_playbook(scenario_playbook(), limit=hostname)
+    assert fix.rc == 0, fix.output[-3000:]
+    assert host.service('airflow-celery-worker').is_running
