@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import wait_for
+
 # Sent to the host's python3: one request, its status and JSON body printed as one JSON line.
 _REQUEST = r'''
 import json, ssl, sys, urllib.error, urllib.request
@@ -51,6 +53,23 @@ def token(host, user: str) -> str:
     status, payload = api(host, 'POST', '/auth/token', body={'username': user, 'password': password(host, user)})
     assert status in (200, 201), (status, payload)
     return payload['access_token']
+
+
+def unpause(host, dag: str, bearer: str) -> None:
+    """Wait for the DAG processor to have parsed the DAG (3 minutes at most), then unpause it."""
+    listed = wait_for(lambda: api(host, 'GET', f'/api/v2/dags/{dag}', bearer)[0] == 200, timeout=180, step=5)
+    assert listed, f'the DAG processor did not parse {dag}'
+    status, body = api(host, 'PATCH', f'/api/v2/dags/{dag}', bearer, {'is_paused': False})
+    assert status == 200, body
+
+
+def trigger(host, dag: str, bearer: str, timeout: float = 240) -> tuple[str, dict]:
+    """Trigger a run through the REST API and wait for its end: the run's API path and its final state (a dict)."""
+    status, run = api(host, 'POST', f'/api/v2/dags/{dag}/dagRuns', bearer, {'logical_date': None})
+    assert status == 200, run
+    path = f"/api/v2/dags/{dag}/dagRuns/{run['dag_run_id']}"
+    wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=timeout, step=5)
+    return path, api(host, 'GET', path, bearer)[1]
 
 
 def _quote(text: str) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import shlex
 
-from airflowclient import api, token
-from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
+from airflowclient import api, token, trigger, unpause
+from conftest import lab_host, record_secret, run_playbook, scenario_playbook
 
 testinfra_hosts = ['ansible://airflow-sitedb']
 
@@ -64,16 +64,10 @@ def test_the_broker_takes_tls_with_the_password_alone(host):
 
 def test_a_task_runs_on_the_worker_alone_and_a_stopped_worker_is_repaired(host, hostname):
     bearer = token(host, 'alice')
-    assert wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_pipeline', bearer)[0] == 200, timeout=180, step=5)
-    status, body = api(host, 'PATCH', '/api/v2/dags/lab_pipeline', bearer, {'is_paused': False})
-    assert status == 200, body
+    unpause(host, 'lab_pipeline', bearer)
     # The primary's own worker stopped: the tasks can only run on airflow-worker.
     host.check_output('systemctl stop airflow-celery-worker')
-    status, run = api(host, 'POST', '/api/v2/dags/lab_pipeline/dagRuns', bearer, {'logical_date': None})
-    assert status == 200, run
-    path = f"/api/v2/dags/lab_pipeline/dagRuns/{run['dag_run_id']}"
-    wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=300, step=5)
-    status, finished = api(host, 'GET', path, bearer)
+    path, finished = trigger(host, 'lab_pipeline', bearer, timeout=300)
     assert finished['state'] == 'success', finished
     status, tasks = api(host, 'GET', f'{path}/taskInstances', bearer)
     assert {task['hostname'] for task in tasks['task_instances']} == {'airflow-worker'}, tasks

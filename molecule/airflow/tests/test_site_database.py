@@ -7,8 +7,8 @@ from __future__ import annotations
 import base64
 import shlex
 
-from airflowclient import api, token
-from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
+from airflowclient import token, trigger, unpause
+from conftest import lab_host, record_secret, run_playbook, scenario_playbook
 
 testinfra_hosts = ['ansible://airflow-sitedb']
 
@@ -52,17 +52,10 @@ def test_the_url_is_root_only_and_nowhere_else(host):
 def test_dag_runs_are_rows_of_the_sites_database(host):
     """A run triggered through the REST API succeeds and is a row of site_airflow on the Git server's PostgreSQL."""
     bearer = token(host, 'alice')
-    listed = wait_for(lambda: api(host, 'GET', '/api/v2/dags/lab_pipeline', bearer)[0] == 200, timeout=180, step=5)
-    assert listed, 'the DAG processor did not parse lab_pipeline.py'
-    status, body = api(host, 'PATCH', '/api/v2/dags/lab_pipeline', bearer, {'is_paused': False})
-    assert status == 200, body
-    status, run = api(host, 'POST', '/api/v2/dags/lab_pipeline/dagRuns', bearer, {'logical_date': None})
-    assert status == 200, run
-    path = f"/api/v2/dags/lab_pipeline/dagRuns/{run['dag_run_id']}"
-    wait_for(lambda: api(host, 'GET', path, bearer)[1].get('state') in ('success', 'failed'), timeout=240, step=5)
-    status, finished = api(host, 'GET', path, bearer)
+    unpause(host, 'lab_pipeline', bearer)
+    _, finished = trigger(host, 'lab_pipeline', bearer)
     assert finished['state'] == 'success', finished
-    run_id = run['dag_run_id'].replace("'", "''")
+    run_id = finished['dag_run_id'].replace("'", "''")
     assert site_psql(host, f"SELECT state FROM dag_run WHERE dag_id = 'lab_pipeline' AND run_id = '{run_id}'") == 'success'
     # The schema is Airflow's, migrated by the role on the database its administrator made.
     assert site_psql(host, 'SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = \'alembic_version\'') == 'site_airflow'
