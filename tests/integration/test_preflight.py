@@ -267,6 +267,12 @@ def test_airflow_database_url_refusals_hide_the_password(tmp_path):
         error = refusal('airflow', {'airflow_database_url': url})
         assert 'airflow_database_url: (secret of' in error and 'is not a PostgreSQL URL (postgresql or postgresql+psycopg2) of a user' in error, error
         assert 'S3cret' not in error, error
+    # A server named elsewhere than the host part, where the TLS rule would not see it.
+    for url in ('postgresql://airflow:S3cret-db@/airflow?host=db.example.com',
+                'postgresql://airflow:S3cret-db@localhost/airflow?hostaddr=203.0.113.5',
+                'postgresql://airflow:S3cret-db@db.example.com/airflow?sslmode=verify-full&sslmode=disable'):
+        error = refusal('airflow', {'airflow_database_url': url})
+        assert 'is not a URL whose server is its host part' in error and 'S3cret' not in error, error
     kept = tmp_path / 'metadata-database'
     kept.write_text('database airflow on airflow1\n')
     url = 'postgresql://team:S3cret%40db@db.example.com:6432/team_airflow?sslmode=verify-full'
@@ -284,7 +290,7 @@ def test_airflow_database_url_refusals_hide_the_password(tmp_path):
             assert result.returncode == 0, out
         else:
             assert 'puts this host on database airflow on localhost:' in out, out
-        assert 'S3cret' not in out, out
+        assert 'S3cret' not in out and 'is not a PostgreSQL URL' not in out and 'is not a URL whose' not in out, out
 
 
 def test_airflow_celery_refusals(tmp_path):

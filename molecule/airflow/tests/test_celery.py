@@ -28,6 +28,13 @@ print(' '.join(out))
 '''
 
 
+def log_server_unit(node) -> str:
+    """The systemd unit of the process listening on the worker log server's port (8793)."""
+    listening = node.check_output('ss -Hltnp "sport = :8793"')
+    pid = listening.split('pid=')[1].split(',')[0]
+    return node.check_output(f'cat /proc/{pid}/cgroup').strip().rsplit('/', 1)[-1]
+
+
 def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host):
     worker = lab_host(host, 'airflow-worker')
     assert worker.service('airflow-celery-worker').is_running
@@ -36,14 +43,13 @@ def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host):
         assert not worker.service(unit).is_running, unit
     assert not worker.package('redis-server').is_installed
     assert worker.run('ss -Hltn "sport = :8080"').stdout.strip() == ''
-    # Its log server, for the primary's API server (airflow_log_server).
-    assert worker.run('ss -Hltn "sport = :8793"').stdout.strip() != ''
     config = worker.file('/etc/airflow/airflow.cfg').content_string
     assert 'execution_api_server_url = https://airflow-sitedb:8080/execution/' in config
     assert 'ssl_cert = /etc/airflow/api-ca.pem' in config
-    # The primary's scheduler runs no tasks and serves no logs: the workers do.
-    assert host.run('ss -Hltn "sport = :8793"').stdout.strip() != ''
+    # The primary's scheduler runs no tasks and serves no logs: its Celery worker does, on 8793.
     assert '--skip-serve-logs' in host.file('/etc/systemd/system/airflow-scheduler.service').content_string
+    assert log_server_unit(host) == 'airflow-celery-worker.service'
+    assert log_server_unit(worker) == 'airflow-celery-worker.service'
 
 
 def test_the_broker_takes_tls_with_the_password_alone(host):
@@ -81,7 +87,8 @@ def test_a_task_runs_on_the_worker_alone_and_a_stopped_worker_is_repaired(host, 
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.rc == 0, check.output[-3000:]
     assert not host.service('airflow-celery-worker').is_running
-    assert any('Run Airflow' in task for task in check.changed_tasks(hostname)), check.changed_tasks(hostname)
+    assert check.changed_tasks(hostname) == [
+        "mlops.hosts.airflow : Run Airflow's components, and on one host its PostgreSQL first"], check.changed_tasks(hostname)
     fix = run_playbook(scenario_playbook(), limit=hostname)
     assert fix.rc == 0, fix.output[-3000:]
     assert host.service('airflow-celery-worker').is_running

@@ -31,10 +31,12 @@ def test_no_postgresql_of_its_own(host):
 
 
 def test_the_url_is_root_only_and_nowhere_else(host):
-    record_secret('airflow-site-database-password', SITE_PASSWORD)
     env = host.file(DATABASE_ENV)
     assert (env.user, env.group, env.mode) == ('root', 'root', 0o600)
     encoded = env.content_string.strip().split('=', 1)[1]
+    # The forms the role handles (the URL's, percent-encoded, and the file's base64), for the logs' check.
+    for name, secret in (('raw', SITE_PASSWORD), ('url', 'lab-site-db%3Ap%40ss%25w0rd'), ('base64', encoded)):
+        record_secret(f'airflow-site-database-password-{name}', secret)
     url = base64.b64decode(encoded).decode()
     # The URL as given, with the host's CA bundle for the certificate check it asks for.
     assert url == ('postgresql://site_airflow:lab-site-db%3Ap%40ss%25w0rd@gitserver:5432/site_airflow'
@@ -62,7 +64,8 @@ def test_dag_runs_are_rows_of_the_sites_database(host):
 
 
 def test_the_components_reach_it_over_tls(host):
-    """Every connection of the site role to its server is encrypted (pg_stat_ssl), the server's certificate checked."""
+    """Every connection of the site role to its server is encrypted (pg_stat_ssl); the URL's sslmode=verify-full (the
+    URL test) has libpq check the server's certificate, which a failed check would have kept from connecting."""
     answer = site_psql(host, "SELECT count(*), count(*) FILTER (WHERE ssl) FROM pg_stat_activity "
                              "JOIN pg_stat_ssl USING (pid) WHERE usename = 'site_airflow'")
     total, encrypted = (int(n) for n in answer.split('|'))
