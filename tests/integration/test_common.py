@@ -96,7 +96,7 @@ def test_tls_client_auth_and_pkcs8_key_for_mutual_tls(tmp_path):
 def test_tls_certificate_read_by_the_caller_and_a_damaged_one_remade(tmp_path):
     """_common_tls_cert_pem: the caller's read is used, not the file's (no read of its own); a damaged file is remade."""
     options = {'_common_tls_cert': str(tmp_path / 'cert.pem'), '_common_tls_key': str(tmp_path / 'key.pem')}
-    first, _ = entry('tls', options)
+    first = entry('tls', options)[0]
     assert first.returncode == 0, first.stdout + first.stderr
     pem = (tmp_path / 'cert.pem').read_text()
     # The file is emptied, but the caller's read holds the certificate: kept (this run believes the caller).
