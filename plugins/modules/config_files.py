@@ -116,6 +116,18 @@ options:
           - The diff then only shows that the content changed.
         type: bool
         default: false
+      block:
+        description:
+          - Manage only a marked block of lines inside O(files[].path), for a file that other programs or the site
+            also write, such as C(/etc/gitconfig). The block starts with the line C(# BEGIN <block>) and ends with
+            C(# END <block>); O(files[].content) is what goes between them.
+          - With O(files[].state=present) the block is replaced where it is, or added at the end of the file
+            (created when missing, with O(files[].owner), O(files[].group) and O(files[].mode)); every other line
+            is kept byte for byte. With O(files[].state=absent) only the block is removed, and the file is kept.
+          - A file with a C(# BEGIN) line of this block and no C(# END) line after it fails the module, naming the
+            file, before any file of O(files) is written.
+          - Only for files in which C(#) starts a comment. Not allowed with O(files[].link).
+        type: str
       refuse_change:
         description:
           - For content that is part of the data, such as a server's id. When the regular file exists with other
@@ -191,6 +203,15 @@ EXAMPLES = r"""
         validate: /usr/sbin/visudo -cf %s
     exclusive_dirs:
       - /etc/sudoers.d
+
+- name: Keep a block of Git settings in the system's file, whatever else the site wrote there
+  mlops.hosts.config_files:
+    files:
+      - path: /etc/gitconfig
+        block: mlops.hosts jupyterhub
+        content: |
+          [diff "jupyternotebook"]
+          	command = git-nbdiffdriver diff
 
 - name: Render a list of files from a role variable
   mlops.hosts.config_files:
@@ -317,6 +338,7 @@ class _Item:
         self.validate = spec['validate']
         self.secret = spec['secret']
         self.refuse_change = spec['refuse_change']
+        self.block = spec['block']
         self.parents_mode_text = spec['parents_mode']
         self.parents_mode = None
         self.uid = None
@@ -429,6 +451,12 @@ class ConfigFiles:
                     self.fail('%s: content (or link) is required when state=present' % item.label)
                 if item.link == '':
                     self.fail('%s: link must not be empty' % item.label)
+            if item.block is not None:
+                if not item.block.strip() or '\n' in item.block:
+                    self.fail('%s: block must be a non-empty marker on one line, got %r' % (item.label, item.block))
+                if item.state not in ('present', 'absent') or item.link is not None:
+                    self.fail('%s: block is only allowed with state=present (with content) or state=absent'
+                              % item.label)
             item.mode = self._parse_mode(item, 'mode', item.mode_text)
             item.parents_mode = self._parse_mode(item, 'parents_mode', item.parents_mode_text)
             if item.validate is not None and '%s' not in item.validate:
@@ -489,6 +517,13 @@ class ConfigFiles:
         if item.kind == _OTHER:
             self.fail('%s exists but is neither a regular file nor a symbolic link' % item.label)
 
+        if item.block is not None:
+            if item.kind == _LINK:
+                self.fail('%s is a symbolic link: a block is only kept in a regular file' % item.label)
+            self._plan_block(item)
+            if item.state == 'absent':
+                return
+
         if item.state == 'absent':
             item.remove = item.kind != _ABSENT
             if item.remove and item.kind == _FILE and self.module._diff and not item.secret:
@@ -519,6 +554,41 @@ class ConfigFiles:
             wanted = '' if item.secret else ', not %r' % to_native(item.data, errors='surrogate_or_replace').strip()
             self.fail('%s holds %s%s: %s; no file was changed' % (item.path, found, wanted, item.refuse_change))
         item.fix_attributes = attributes_differ(st, item.uid, item.gid, item.mode)
+
+    def _plan_block(self, item):
+        """Sets item.data to the file's content with the block put in (or, for state=absent, taken out)."""
+        if item.state == 'absent' and item.kind != _FILE:
+            return
+        current = self._read(item) if item.kind == _FILE else b''
+        begin = to_bytes('# BEGIN %s' % item.block, errors='surrogate_or_strict')
+        end = to_bytes('# END %s' % item.block, errors='surrogate_or_strict')
+        lines = current.splitlines(True)
+        stripped = [line.rstrip(b'\r\n') for line in lines]
+        start = stripped.index(begin) if begin in stripped else None
+        stop = None
+        if start is not None:
+            stop = stripped.index(end, start + 1) if end in stripped[start + 1:] else None
+            if stop is None:
+                self.fail('%s has the line %r but no %r after it: put the end line back (or remove the block) by '
+                          'hand; no file was changed' % (item.path, to_native(begin), to_native(end)))
+        if item.state == 'absent':
+            if start is None:
+                return
+            lines[start:stop + 1] = []
+        else:
+            body = item.data if not item.data or item.data.endswith(b'\n') else item.data + b'\n'
+            section = [begin + b'\n', body, end + b'\n']
+            if start is None:
+                if lines and not lines[-1].endswith(b'\n'):
+                    lines[-1] += b'\n'
+                lines.extend(section)
+            else:
+                lines[start:stop + 1] = section
+        item.data = b''.join(lines)
+        if item.state == 'absent':
+            # The rest of the file stays as it is, its owner and mode too.
+            item.write = True
+            item.uid, item.gid, item.mode = item.stat.st_uid, item.stat.st_gid, stat.S_IMODE(item.stat.st_mode)
 
     def _plan_dir(self, item):
         if item.kind not in (_ABSENT, _DIRECTORY):
@@ -727,6 +797,7 @@ def main():
                     secret=dict(type='bool', default=False),
                     parents_mode=dict(type='str', default='0755'),
                     refuse_change=dict(type='str'),
+                    block=dict(type='str'),
                 ),
             ),
             exclusive_dirs=dict(type='list', elements='path', default=[]),

@@ -183,6 +183,14 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
     ('jupyterhub', {'jupyterhub_npm_version': '11.6.2'},
      ["jupyterhub_npm_checksum: '' is not a SHA-512 checksum: 'sha512:' and 128 hex digits, or the hex digits alone "
       "(of npm 11.6.2's tarball, from the registry's dist.integrity; the role knows 10.9.9, 8.19.4 only)"]),
+    ('jupyterhub', {'jupyterhub_git_enabled': False, 'jupyterhub_nbstripout_enabled': True,
+                    'jupyterhub_git_identities': {'alice': {'name': 'Alice <a@b>', 'email': 'alice'},
+                                                  'Bob Smith': {'name': 'Bob', 'email': 'bob@example.org', 'x': 1}}},
+     ['jupyterhub_nbstripout_enabled: true is not false while jupyterhub_git_enabled is false',
+      "jupyterhub_git_identities['alice'].name: 'Alice <a@b>' is not a name such as Alice Liddell",
+      "jupyterhub_git_identities['alice'].email: 'alice' is not an email address such as alice@example.org",
+      "jupyterhub_git_identities['Bob Smith'] has the unknown key 'x'",
+      "jupyterhub_git_identities[1]: 'Bob Smith' is not a user name"]),
     ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': ['numpy', 'pandas; rm -rf /tmp/x']}]},
      ["python_env_envs[0].packages[1]: 'pandas; rm -rf /tmp/x' is not a PEP 508 requirement",
       "(python_env_envs[0] has name 'ds')"]),
@@ -198,7 +206,7 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
       "airflow_connections[0].extra_file: 'client.properties' is not an absolute path"]),
 ], ids=['member-with-space', 'two-problems-one-run', 'port-out-of-range', 'admin-users-string',
         'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'npm-version-with-shell', 'npm-without-checksum',
-        'shell-in-marker', 'pip-option-in-packages',
+        'git-settings', 'shell-in-marker', 'pip-option-in-packages',
         'airflow-environment-and-extra-file'])
 def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
     result = preflight(extra_vars, role)

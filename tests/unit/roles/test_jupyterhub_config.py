@@ -53,7 +53,7 @@ def test_ldap_lookup_dn_with_a_search_account_over_verified_starttls():
     assert 'c.LDAPAuthenticator.lookup_dn_search_password = "s3cret"' in text
     assert 'bind_dn_template' not in text
     assert 'c.LDAPAuthenticator.allowed_groups = ["cn=jupyter,ou=groups,dc=example,dc=org"]' in text
-    assert 'c.Spawner.pre_spawn_hook = _mlops_create_system_user' in text
+    assert 'c.Spawner.pre_spawn_hook = _mlops_pre_spawn' in text and '    _mlops_create_system_user(spawner)' in text
 
 
 def test_ldap_bind_template_over_ldaps():
@@ -103,3 +103,46 @@ def test_username_pattern_admits_unix_names_only(name, valid):
 def test_pam_has_no_account_creation():
     text = render()
     assert 'pre_spawn_hook' not in text and 'username_pattern' not in text
+
+
+class _Config:
+    """Stands in for traitlets' config object: any attribute, at any depth, can be set."""
+
+    def __getattr__(self, name):
+        value = _Config()
+        setattr(self, name, value)
+        return value
+
+
+class _Spawner:
+    def __init__(self, user):
+        self.user = type('User', (), {'name': user})()
+        self.environment = {'PATH': '/opt/mlops/envs/jupyterhub/bin:/usr/bin'}
+
+
+def _hub_config(text):
+    names = {'get_config': _Config}
+    exec(compile(text, 'jupyterhub_config.py', 'exec'), names)  # pylint: disable=exec-used  # noqa: S102
+    return names
+
+
+def test_git_identities_reach_a_listed_users_server_only():
+    identities = {'alice': {'name': "Alice O'Liddell", 'email': 'alice@example.org'}}
+    names = _hub_config(render(jupyterhub_git_identities=identities))
+    alice, bob = _Spawner('alice'), _Spawner('bob')
+    names['_mlops_pre_spawn'](alice)
+    names['_mlops_pre_spawn'](bob)
+    assert alice.environment == {
+        'PATH': '/opt/mlops/envs/jupyterhub/bin:/usr/bin',
+        'GIT_AUTHOR_NAME': "Alice O'Liddell", 'GIT_COMMITTER_NAME': "Alice O'Liddell",
+        'GIT_AUTHOR_EMAIL': 'alice@example.org', 'GIT_COMMITTER_EMAIL': 'alice@example.org',
+        'GIT_CONFIG_COUNT': '2', 'GIT_CONFIG_KEY_0': 'user.name', 'GIT_CONFIG_VALUE_0': "Alice O'Liddell",
+        'GIT_CONFIG_KEY_1': 'user.email', 'GIT_CONFIG_VALUE_1': 'alice@example.org'}
+    assert bob.environment == {'PATH': '/opt/mlops/envs/jupyterhub/bin:/usr/bin'}
+
+
+def test_git_identities_and_account_creation_both_run_before_a_server_starts():
+    text = render(jupyterhub_authenticator='native',
+                  jupyterhub_git_identities={'ada': {'name': 'Ada', 'email': 'ada@example.org'}})
+    hook = text.split('def _mlops_pre_spawn(spawner):\n', 1)[1].split('\n\n', 1)[0]
+    assert hook == '    _mlops_create_system_user(spawner)\n    _mlops_git_identity(spawner)'

@@ -671,3 +671,89 @@ def test_refuse_change_of_a_secret_file_does_not_show_its_content(tmp_path):
 
     assert result['msg'] == '%s holds other content: keep it; no file was changed' % token
     assert 'token-value' not in repr(result)
+
+
+# --------------------------------------------------------------------------------- block
+
+GITCONFIG = '[user]\n\tname = Site Admin\n[core]\n\teditor = vim'  # the site's, without a final newline
+
+
+def test_block_is_added_after_the_rest_and_then_kept(tmp_path):
+    target = tmp_path / 'gitconfig'
+    target.write_text(GITCONFIG)
+    os.chmod(target, 0o644)
+    item = _item(target, '[diff "jupyternotebook"]\n\tcommand = git-nbdiffdriver diff', block='mlops jupyterhub')
+
+    result = run([item], diff=True)
+
+    assert result['changed'] is True
+    assert target.read_text() == (GITCONFIG + '\n# BEGIN mlops jupyterhub\n[diff "jupyternotebook"]\n'
+                                  '\tcommand = git-nbdiffdriver diff\n# END mlops jupyterhub\n')
+    assert result['diff'][0]['before'] == GITCONFIG
+    assert run([item])['changed'] is False
+
+
+def test_block_is_replaced_in_place_keeping_the_lines_around_it(tmp_path):
+    target = tmp_path / 'gitattributes'
+    target.write_text('*.csv text\n# BEGIN ours\n*.ipynb diff=old\n# END ours\r\n*.png binary\n')
+    os.chmod(target, 0o644)
+
+    assert run([_item(target, '*.ipynb diff=jupyternotebook\n', block='ours')])['changed'] is True
+
+    assert target.read_text() == '*.csv text\n# BEGIN ours\n*.ipynb diff=jupyternotebook\n# END ours\n*.png binary\n'
+
+
+def test_block_creates_a_missing_file_with_its_mode(tmp_path):
+    target = tmp_path / 'etc' / 'gitattributes'
+    run([_item(target, '*.ipynb diff=jupyternotebook\n', block='ours', mode='0644')])
+    assert target.read_text() == '# BEGIN ours\n*.ipynb diff=jupyternotebook\n# END ours\n'
+    assert file_mode(target) == 0o644
+
+
+def test_block_absent_removes_only_the_block_and_keeps_the_mode(tmp_path):
+    target = tmp_path / 'gitconfig'
+    target.write_text('[a]\n# BEGIN ours\nx\n# END ours\n[b]\n')
+    os.chmod(target, 0o600)
+
+    check = run([_item(target, state='absent', block='ours')], check=True, diff=True)
+    assert check['changed'] is True and check['diff'][0]['after'] == '[a]\n[b]\n'
+    assert 'BEGIN' in target.read_text()
+
+    assert run([_item(target, state='absent', block='ours')])['changed'] is True
+    assert target.read_text() == '[a]\n[b]\n'
+    assert file_mode(target) == 0o600
+    assert run([_item(target, state='absent', block='ours')])['changed'] is False
+    assert run([_item(tmp_path / 'missing', state='absent', block='ours')])['changed'] is False
+    assert not (tmp_path / 'missing').exists()
+
+
+def test_block_without_its_end_line_fails_before_any_file_is_written(tmp_path):
+    first = tmp_path / 'first.conf'
+    target = tmp_path / 'gitconfig'
+    target.write_text('[a]\n# BEGIN ours\nx\n')
+
+    result = run_failing([_item(first, 'a\n'), _item(target, 'y\n', block='ours')])
+
+    assert result['msg'] == ("%s has the line '# BEGIN ours' but no '# END ours' after it: put the end line back "
+                             "(or remove the block) by hand; no file was changed" % target)
+    assert not first.exists()
+    assert target.read_text() == '[a]\n# BEGIN ours\nx\n'
+
+
+@pytest.mark.parametrize('extra, message', [
+    (dict(block=''), 'block must be a non-empty marker on one line'),
+    (dict(block='a\nb'), 'block must be a non-empty marker on one line'),
+    (dict(block='ours', state='directory'), 'block is only allowed with state=present'),
+])
+def test_block_refuses_bad_markers_and_states(tmp_path, extra, message):
+    item = _item(tmp_path / 'x', **extra)
+    if extra.get('state') != 'directory':
+        item['content'] = 'y\n'
+    assert message in run_failing([item])['msg']
+
+
+def test_block_refuses_a_symbolic_link(tmp_path):
+    (tmp_path / 'real').write_text('a\n')
+    os.symlink('real', tmp_path / 'gitconfig')
+    result = run_failing([_item(tmp_path / 'gitconfig', 'y\n', block='ours')])
+    assert 'is a symbolic link: a block is only kept in a regular file' in result['msg']
