@@ -122,8 +122,9 @@ options:
             also write, such as C(/etc/gitconfig). The block starts with the line C(# BEGIN <block>) and ends with
             C(# END <block>); O(files[].content) is what goes between them.
           - With O(files[].state=present) the block is replaced where it is, or added at the end of the file
-            (created when missing, with O(files[].owner), O(files[].group) and O(files[].mode)); every other line
-            is kept byte for byte. With O(files[].state=absent) only the block is removed, and the file is kept.
+            (which is created when missing); every other line is kept byte for byte, and O(files[].owner),
+            O(files[].group) and O(files[].mode) apply to the file as usual. With O(files[].state=absent) only the
+            block is removed, and the file keeps its owner, group and mode.
           - A file with a C(# BEGIN) line of this block and no C(# END) line after it fails the module, naming the
             file, before any file of O(files) is written.
           - Only for files in which C(#) starts a comment. Not allowed with O(files[].link).
