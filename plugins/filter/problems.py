@@ -340,6 +340,15 @@ def _rule_group_hosts(value, params, path, found):
         found.append('%s: %s' % (path, complaint))
 
 
+def _rule_gpu_selection(value, params, path, found):
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if value == 'all' or (whole and value == 0):
+        return
+    if (not _is_list(value) or not value or len(set(value)) != len(value)
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value)):
+        raise _Problem('%s is not 0 (no GPU), all, or a list of distinct GPU indices such as [0, 1]' % show(value))
+
+
 def _rule_nvidia_gpu_settings(value, params, path, found):
     if not _is_list(value):
         raise _Problem('%s is not a list' % show(value))
@@ -352,6 +361,7 @@ def _rule_nvidia_gpu_settings(value, params, path, found):
 RULES = {
     'absolute_path': _rule_absolute_path,
     'checksum': _rule_checksum,
+    'gpu_selection': _rule_gpu_selection,
     'group_hosts': _rule_group_hosts,
     'group_name': _rule_unix_name('group name'),
     'int_range': _rule_int_range,

@@ -191,6 +191,15 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
       "jupyterhub_git_identities['alice'].email: 'alice' is not an email address such as alice@example.org",
       "jupyterhub_git_identities['Bob Smith'] has the unknown key 'x'",
       "jupyterhub_git_identities[1]: 'Bob Smith' is not a user name"]),
+    ('jupyterhub', {'jupyterhub_profiles': [{'name': 'cpu', 'default': True, 'mem_limit': 'lots'},
+                                            {'name': 'GPU one', 'gpus': 2, 'groups': ['Data Sci'], 'default': True},
+                                            {'name': 'cpu'}]},
+     ["jupyterhub_profiles[0].mem_limit: 'lots' is not a size such as 4G",
+      "jupyterhub_profiles[1].name: 'GPU one' is not a profile name of lower-case letters, digits and -",
+      'jupyterhub_profiles[1].gpus: 2 is not 0 (no GPU), all, or a list of distinct GPU indices',
+      "jupyterhub_profiles[1].groups[0]: 'Data Sci' is not a group name",
+      "jupyterhub_profiles: has more than one item with the same name: 'cpu'",
+      'is not a list with at most one default profile']),
     ('python_env', {'python_env_envs': [{'name': 'ds', 'packages': ['numpy', 'pandas; rm -rf /tmp/x']}]},
      ["python_env_envs[0].packages[1]: 'pandas; rm -rf /tmp/x' is not a PEP 508 requirement",
       "(python_env_envs[0] has name 'ds')"]),
@@ -206,7 +215,7 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
       "airflow_connections[0].extra_file: 'client.properties' is not an absolute path"]),
 ], ids=['member-with-space', 'two-problems-one-run', 'port-out-of-range', 'admin-users-string',
         'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'npm-version-with-shell', 'npm-without-checksum',
-        'git-settings', 'shell-in-marker', 'pip-option-in-packages',
+        'git-settings', 'profiles', 'shell-in-marker', 'pip-option-in-packages',
         'airflow-environment-and-extra-file'])
 def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
     result = preflight(extra_vars, role)

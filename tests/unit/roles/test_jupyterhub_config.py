@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import json
+import sys
+import types
 from pathlib import Path
 
 import jinja2
@@ -146,3 +148,67 @@ def test_git_identities_and_account_creation_both_run_before_a_server_starts():
                   jupyterhub_git_identities={'ada': {'name': 'Ada', 'email': 'ada@example.org'}})
     hook = text.split('def _mlops_pre_spawn(spawner):\n', 1)[1].split('\n\n', 1)[0]
     assert hook == '    _mlops_create_system_user(spawner)\n    _mlops_git_identity(spawner)'
+
+
+PROFILES = [{'name': 'cpu', 'default': True}, {'name': 'gpu', 'mem_limit': '16G', 'gpus': [1], 'kernel': 'pytorch'},
+            {'name': 'admins', 'groups': ['wheel-x'], 'users': ['bob']}]
+
+
+class _HTTPError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status_code = status
+
+
+def _profiled(monkeypatch, gpu_nodes):
+    # The hub's environment has these; the unit tests' has neither.
+    monkeypatch.setitem(sys.modules, 'systemdspawner', types.SimpleNamespace(SystemdSpawner=object))
+    monkeypatch.setitem(sys.modules, 'tornado', types.SimpleNamespace(web=types.SimpleNamespace(HTTPError=_HTTPError)))
+    names = _hub_config(render(jupyterhub_profiles=PROFILES, jupyterhub_mem_limit='4G', jupyterhub_cpu_limit=2.0,
+                               jupyterhub_default_kernel='datascience'))
+    monkeypatch.setitem(names, '_nvidia_gpus', lambda: gpu_nodes)
+    monkeypatch.setitem(names, '_member_of', lambda user, groups: False)
+    return names
+
+
+def _profile_spawner(user, profile=None):
+    spawner = _Spawner(user)
+    spawner.user_options = {'profile': profile} if profile else {}
+    spawner.unit_extra_properties = {'EnvironmentFile': '-/etc/mlops/network.env'}
+    spawner.args = []
+    spawner.log = type('Log', (), {'info': lambda *args: None})()
+    return spawner
+
+
+def test_profiles_offered_follow_the_hosts_gpus_and_the_users(monkeypatch):
+    names = _profiled(monkeypatch, gpu_nodes=[0, 1])
+    assert [p['name'] for p in names['_profiles_for'](_Spawner('alice'))] == ['cpu', 'gpu']
+    assert [p['name'] for p in names['_profiles_for'](_Spawner('bob'))] == ['cpu', 'gpu', 'admins']
+    names = _profiled(monkeypatch, gpu_nodes=[0])  # GPU 1 is gone: the profile that names it is not offered
+    assert [p['name'] for p in names['_profiles_for'](_Spawner('alice'))] == ['cpu']
+    assert names['_options_form'](_Spawner('alice')) == ''  # one choice: no form
+
+
+def test_a_gpu_profile_sets_limits_devices_kernel_and_environment(monkeypatch):
+    names = _profiled(monkeypatch, gpu_nodes=[0, 1])
+    spawner = _profile_spawner('alice', 'gpu')
+    names['_mlops_profile'](spawner)
+    assert (spawner.mem_limit, spawner.cpu_limit) == ('16G', 2.0)
+    assert spawner.unit_extra_properties['DevicePolicy'] == 'closed'
+    assert spawner.unit_extra_properties['DeviceAllow'][:4] == ['/dev/ptmx rw', 'char-pts rw', '/dev/tty rw',
+                                                              '/dev/nvidia1 rw']
+    assert spawner.unit_extra_properties['EnvironmentFile'] == '-/etc/mlops/network.env'
+    assert spawner.environment['CUDA_VISIBLE_DEVICES'] == '1'
+    assert spawner.args == ['--MappingKernelManager.default_kernel_name=pytorch']
+
+
+def test_no_profile_named_takes_the_default_and_a_refused_one_names_the_offer(monkeypatch):
+    names = _profiled(monkeypatch, gpu_nodes=[])
+    spawner = _profile_spawner('alice')
+    names['_mlops_profile'](spawner)
+    assert spawner.environment['MLOPS_SERVER_PROFILE'] == 'cpu' and spawner.environment['CUDA_VISIBLE_DEVICES'] == ''
+    assert (spawner.mem_limit, spawner.args) == ('4G', ['--MappingKernelManager.default_kernel_name=datascience'])
+    with pytest.raises(_HTTPError) as refused:
+        names['_mlops_profile'](_profile_spawner('alice', 'admins'))
+    assert refused.value.status_code == 400
+    assert "alice cannot start the profile 'admins' on this host (offered: cpu)" in str(refused.value)

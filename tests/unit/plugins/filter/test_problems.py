@@ -38,6 +38,9 @@ def one(value, rule, **params):
     ('x', 'that', {'that': True}),
     ('anything', 'port', {'when': False}),
     ('s', 'not_empty', {}),
+    (0, 'gpu_selection', {}),
+    ('all', 'gpu_selection', {}),
+    ([1, 0], 'gpu_selection', {}),
 ])
 def test_good_values_have_no_problems(value, rule, params):
     assert one(value, rule, **params) == []
@@ -99,6 +102,10 @@ def test_a_bound_that_is_not_a_number_is_the_roles_error():
     ('x', 'that', {'that': False, 'describe': 'a file on the host'}, "v: 'x' is not a file on the host"),
     ('x', 'that', {'that': False, 'message': 'is wrong here'}, 'v: is wrong here'),
     ({'src': 's'}, 'mapping', {'required': ['name']}, 'v.name is missing'),
+    ([0, 0], 'gpu_selection', {}, 'v: [0, 0] is not 0 (no GPU), all, or a list of distinct GPU indices'),
+    (1, 'gpu_selection', {}, 'v: 1 is not 0 (no GPU), all'),
+    ([True], 'gpu_selection', {}, 'v: [true] is not 0'),
+    ('any', 'gpu_selection', {}, "v: 'any' is not 0"),
     ({'content': 'c', 'src': 's'}, 'mapping', {'exactly_one_of': [['content', 'src']]},
      'v: has content and src, but needs exactly one of content or src'),
     ({}, 'mapping', {'exactly_one_of': [['content', 'src']]}, 'v: needs exactly one of content or src'),
