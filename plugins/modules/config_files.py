@@ -212,7 +212,7 @@ EXAMPLES = r"""
         block: mlops.hosts jupyterhub
         content: |
           [diff "jupyternotebook"]
-          	command = git-nbdiffdriver diff
+              command = git-nbdiffdriver diff
 
 - name: Render a list of files from a role variable
   mlops.hosts.config_files:

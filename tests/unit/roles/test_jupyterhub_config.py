@@ -195,8 +195,8 @@ def test_a_gpu_profile_sets_limits_devices_kernel_and_environment(monkeypatch):
     names['_mlops_profile'](spawner)
     assert (spawner.mem_limit, spawner.cpu_limit) == ('16G', 2.0)
     assert spawner.unit_extra_properties['DevicePolicy'] == 'closed'
-    assert spawner.unit_extra_properties['DeviceAllow'][:4] == ['/dev/ptmx rw', 'char-pts rw', '/dev/tty rw',
-                                                              '/dev/nvidia1 rw']
+    devices = spawner.unit_extra_properties['DeviceAllow']
+    assert devices[:4] == ['/dev/ptmx rw', 'char-pts rw', '/dev/tty rw', '/dev/nvidia1 rw']
     assert spawner.unit_extra_properties['EnvironmentFile'] == '-/etc/mlops/network.env'
     assert spawner.environment['CUDA_VISIBLE_DEVICES'] == '1'
     assert spawner.args == ['--MappingKernelManager.default_kernel_name=pytorch']
