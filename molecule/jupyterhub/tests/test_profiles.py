@@ -80,6 +80,21 @@ def stopped(host, hub, token):
     _stop(hub, token, host)
     yield
     host.run('rm -f ' + ' '.join(FAKE_GPU_NODES))
+    # A start that names no profile reuses the last one chosen (JupyterHub keeps user_options): choose the default
+    # again, so that the other tests' starts do not ask for the GPU profile on a host that no longer has a GPU.
+    assert _start(hub, token, 'cpu') is None
+    _stop(hub, token, host)
+
+
+def test_a_start_naming_no_profile_reuses_the_last_one_and_is_refused_when_it_is_gone(host, hub, token, stopped):
+    for node, numbers in FAKE_GPU_NODES.items():
+        host.run(f'mknod -m 0666 {node} c {numbers}')
+    assert _start(hub, token, 'gpu') is None
+    _stop(hub, token, host)
+    host.run('rm -f ' + ' '.join(FAKE_GPU_NODES))
+    refused = hub.session().post(f'{hub.url}/hub/api/users/{USER}/server', headers={'Authorization': f'token {token}'},
+                                 timeout=60)
+    assert refused.status_code == 400 and "cannot start the profile 'gpu'" in refused.text, refused.text
 
 
 def test_the_form_offers_only_the_profiles_alice_may_choose_on_a_host_without_gpus(hub, stopped):
