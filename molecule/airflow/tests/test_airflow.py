@@ -1,6 +1,7 @@
-"""Airflow 3 on one host, proven through its REST API: a DAG run triggered by an admin succeeds, a viewer and an
-unauthenticated caller are refused, secrets stay root-only, drift is found by a check and fixed by a run. Its users are
-the lab directory's (the FAB auth manager with LDAP), their Airflow roles those of their groups."""
+"""Airflow 3 on one host (CeleryExecutor, with a worker alone beside it), proven through its REST API: a DAG run
+triggered by an admin succeeds, a viewer and an unauthenticated caller are refused, secrets stay root-only, drift is
+found by a check and fixed by a run. Its users are the lab directory's (the FAB auth manager with LDAP), their Airflow
+roles those of their groups."""
 
 from __future__ import annotations
 
@@ -37,11 +38,12 @@ def test_components_run_as_airflow(host):
         assert host.check_output(f'ps -o user= -p {pid}').strip() == 'airflow', unit
 
 
-def test_only_the_api_server_listens_and_over_tls(host):
-    # Docker's resolver (127.0.0.11) aside: the API server on every address, PostgreSQL on loopback, no log servers.
-    listening = {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()} - set(
-        address for address in host.check_output('ss -Hltn').split() if address.startswith('127.0.0.11:'))
-    assert listening == {'0.0.0.0:8080', '127.0.0.1:5432'} or listening == {'0.0.0.0:8080', '127.0.0.1:5432', '[::1]:5432'}, listening
+def test_only_the_api_server_the_broker_and_the_log_server_listen(host):
+    # Docker's resolver (127.0.0.11) aside: the API server (TLS), Redis for the worker (TLS, test_celery) and the Celery
+    # worker's log server for the other API servers, each on every address; no PostgreSQL (the site's database).
+    listening = {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()}
+    ports = {address.rsplit(':', 1)[1] for address in listening if not address.startswith('127.0.0.11:')}
+    assert ports == {'8080', '6379', '8793'}, listening
     plain = host.run('python3 -c "import urllib.request; urllib.request.urlopen(\'http://localhost:8080/api/v2/monitor/health\', timeout=10)"')
     assert plain.rc != 0, 'the API server answered plain HTTP'
 
@@ -50,7 +52,8 @@ def test_secrets_are_root_only_and_kept(host):
     secrets = host.file('/etc/airflow/secrets.env')
     assert (secrets.user, secrets.group, secrets.mode) == ('root', 'root', 0o600)
     values = dict(line.split('=', 1) for line in secrets.content_string.splitlines())
-    assert set(values) == {'AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__API_AUTH__JWT_SECRET'}
+    assert set(values) == {'AIRFLOW__CORE__FERNET_KEY', 'AIRFLOW__API__SECRET_KEY', 'AIRFLOW__API_AUTH__JWT_SECRET',
+                           'AIRFLOW_REDIS_PASSWORD'}
     for name, value in values.items():
         record_secret(name.lower(), value)
     # The users are the directory's (the FAB auth manager): SimpleAuthManager's password file was never made.
@@ -113,7 +116,8 @@ def test_admin_triggers_the_dag_and_it_succeeds(host, hostname):
     status, finished = api(host, 'GET', path, bearer)
     assert state and finished['state'] == 'success', finished
     status, xcom = api(host, 'GET', f'{path}/taskInstances/check/xcomEntries/return_value', bearer)
-    assert status == 200 and f'ok from {hostname}' in str(xcom['value']), xcom
+    # Either Celery worker may run it: the host's own or airflow-worker's.
+    assert status == 200 and str(xcom['value']) in (f'ok from {hostname}', 'ok from airflow-worker'), xcom
     # The connection task found airflow_connections' lab_kafka, its extra and its whole password, as tasks see it.
     status, xcom = api(host, 'GET', f'{path}/taskInstances/connection/xcomEntries/return_value', bearer)
     assert status == 200, xcom
@@ -159,17 +163,19 @@ def test_only_admins_change_connections(host):
 
 
 def test_fernet_key_rotation_keeps_stored_passwords(host, hostname):
-    """The README's procedure: new key first with the old one after it, a run, rotate-fernet-key, old key out, a run."""
+    """The README's procedure: new key first with the old one after it, a run, rotate-fernet-key, old key out, a run
+    (of the host and its worker, which holds a copy of the secrets)."""
+    cluster = f'{hostname},airflow-worker'
     old = host.check_output(f"sed -n 's/^AIRFLOW__CORE__FERNET_KEY=//p' {SECRETS}").strip()
     new = host.check_output("openssl rand -base64 32 | tr '+/' '-_'").strip()
     record_secret('airflow-rotated-fernet-key', new)
     host.check_output(f"sed -i 's|^AIRFLOW__CORE__FERNET_KEY=.*|AIRFLOW__CORE__FERNET_KEY={new},{old}|' {SECRETS}")
-    run = run_playbook(scenario_playbook(), limit=hostname)
+    run = run_playbook(scenario_playbook(), limit=cluster)
     assert run.rc == 0, run.output[-4000:]
     assert any("Run Airflow's components" in task for task in run.changed_tasks(hostname)), run.changed
     host.check_output('airflow rotate-fernet-key')
     host.check_output(f"sed -i 's|^AIRFLOW__CORE__FERNET_KEY=.*|AIRFLOW__CORE__FERNET_KEY={new}|' {SECRETS}")
-    run = run_playbook(scenario_playbook(), limit=hostname)
+    run = run_playbook(scenario_playbook(), limit=cluster)
     assert run.rc == 0, run.output[-4000:]
     assert connection_password(host, 'lab_secret') == 'lab-connection-pw'
     assert host.file(SECRETS).mode == 0o600
@@ -192,7 +198,8 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert any('Make the secrets' in task for task in changed), changed
     assert 'AIRFLOW__API__SECRET_KEY=' not in host.file(SECRETS).content_string, 'the check made the secret'
     assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
-    fix = run_playbook(scenario_playbook(), limit=hostname)
+    # The worker too: it holds a copy of the secrets, and the API's secret key is a new one now.
+    fix = run_playbook(scenario_playbook(), limit=f'{hostname},airflow-worker')
     assert fix.rc == 0, fix.output[-4000:]
     assert "parallelism = 2" in host.file(CONFIG).content_string
     assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')

@@ -1,17 +1,19 @@
-"""CeleryExecutor in the cluster on the site's database: airflow-sitedb runs every component and Redis (the broker,
-TLS and a password alone), airflow-worker a Celery worker alone. A task runs on the worker alone, calling the primary's
+"""CeleryExecutor on the single host: it runs every component and Redis (the broker, TLS and a password alone),
+airflow-worker (Debian 13) a Celery worker alone. A task runs on the worker alone, calling the primary's
 execution API, and the primary's API server shows its log; a stopped worker is drift that a check reports and a run
 repairs."""
 
 from __future__ import annotations
 
+import os
 import shlex
 
 from airflowclient import api, token, trigger, unpause
 from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
 
-testinfra_hosts = ['ansible://airflow-sitedb']
+testinfra_hosts = [f'ansible://airflow-{DISTRO}']
 
+DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 PYTHON = '/opt/mlops/envs/airflow/bin/python'
 # Three tries at the primary's Redis: plain TCP, TLS without the password, TLS with it; what each gave.
 BROKER_PROBE = r'''
@@ -46,7 +48,7 @@ def log_server_is_the_celery_workers(node) -> bool:
     return closed and wait_for(listening, 180)
 
 
-def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host):
+def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host, hostname):
     worker = lab_host(host, 'airflow-worker')
     assert worker.service('airflow-celery-worker').is_running
     for unit in ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer'):
@@ -55,7 +57,7 @@ def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host):
     assert not worker.package('redis-server').is_installed
     assert worker.run('ss -Hltn "sport = :8080"').stdout.strip() == ''
     config = worker.file('/etc/airflow/airflow.cfg').content_string
-    assert 'execution_api_server_url = https://airflow-sitedb:8080/execution/' in config
+    assert f'execution_api_server_url = https://{hostname}:8080/execution/' in config
     assert 'ssl_cert = /etc/airflow/api-ca.pem' in config
     # The primary's scheduler runs no tasks and serves no logs: its Celery worker does, on 8793.
     assert '--skip-serve-logs' in host.file('/etc/systemd/system/airflow-scheduler.service').content_string
@@ -63,7 +65,7 @@ def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host):
     assert log_server_is_the_celery_workers(worker)
 
 
-def test_the_broker_takes_tls_with_the_password_alone(host):
+def test_the_broker_takes_tls_with_the_password_alone(host, hostname):
     worker = lab_host(host, 'airflow-worker')
     password = worker.check_output("sed -n 's/^AIRFLOW_REDIS_PASSWORD=//p' /etc/airflow/secrets.env").strip()
     assert len(password) == 48, 'no Redis password in the copied secrets'
@@ -74,7 +76,7 @@ def test_the_broker_takes_tls_with_the_password_alone(host):
     assert (auth.user, auth.group, auth.mode) == ('root', 'redis', 0o640)
     assert auth.content_string.strip() == f'requirepass {password}'
     assert password not in host.file('/etc/airflow/airflow.cfg').content_string
-    probe = worker.check_output(f'{PYTHON} -c {shlex.quote(BROKER_PROBE)} airflow-sitedb 6379 /etc/airflow/broker-ca.pem '
+    probe = worker.check_output(f'{PYTHON} -c {shlex.quote(BROKER_PROBE)} {hostname} 6379 /etc/airflow/broker-ca.pem '
                                 f'{shlex.quote(password)}')
     assert probe.split() == ['plain:ConnectionError', 'tls:AuthenticationError', 'tls+password:True'], probe
 

@@ -1,16 +1,18 @@
-"""Airflow on the site's existing database (airflow_database_url), on Debian 13: a PostgreSQL of the Git server's host
-that its administrator set up (prepare.yml). The host runs no PostgreSQL of its own, holds the URL root-only, and its
+"""The single host on the site's existing database (airflow_database_url): a PostgreSQL of the Git server's host that
+its administrator set up (prepare.yml). The host runs no PostgreSQL of its own, holds the URL root-only, and its
 DAG runs are rows of that database."""
 
 from __future__ import annotations
 
 import base64
+import os
 import shlex
 
 from airflowclient import token, trigger, unpause
 from conftest import lab_host, record_secret, run_playbook, scenario_playbook
 
-testinfra_hosts = ['ansible://airflow-sitedb']
+DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
+testinfra_hosts = [f'ansible://airflow-{DISTRO}']
 
 # molecule.yml's lab_site_database_password, percent-encoded in the URL.
 SITE_PASSWORD = 'lab-site-db:p@ss%w0rd'
