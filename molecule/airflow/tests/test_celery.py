@@ -11,9 +11,9 @@ import shlex
 from airflowclient import api, token, trigger, unpause
 from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
 
+DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = [f'ansible://airflow-{DISTRO}']
 
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 PYTHON = '/opt/mlops/envs/airflow/bin/python'
 # Three tries at the primary's Redis: plain TCP, TLS without the password, TLS with it; what each gave.
 BROKER_PROBE = r'''
