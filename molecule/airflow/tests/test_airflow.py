@@ -33,11 +33,12 @@ def test_components_run_as_airflow(host):
 
 
 def test_only_the_api_server_the_broker_and_the_log_server_listen(host):
-    # Docker's resolver (127.0.0.11) aside: the API server (TLS), Redis for the worker (TLS, test_celery) and the Celery
-    # worker's log server for the other API servers, each on every address; no PostgreSQL (the site's database).
+    # Docker's resolver (127.0.0.11) aside: the API server (TLS), Redis for the worker (TLS, test_celery), and the log
+    # servers of the Celery worker (8793) and the triggerer (8794) for the other host's API server, each on every
+    # address; no PostgreSQL (the site's database).
     listening = {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()}
     ports = {address.rsplit(':', 1)[1] for address in listening if not address.startswith('127.0.0.11:')}
-    assert ports == {'8080', '6379', '8793'}, listening
+    assert ports == {'8080', '6379', '8793', '8794'}, listening
     plain = host.run('python3 -c "import urllib.request; urllib.request.urlopen(\'http://localhost:8080/api/v2/monitor/health\', timeout=10)"')
     assert plain.rc != 0, 'the API server answered plain HTTP'
 
