@@ -179,6 +179,8 @@ def test_fernet_key_rotation_keeps_stored_passwords(host, hostname):
 
 
 def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
+    # With CeleryExecutor the role's parallelism is its Celery workers' slots (2 hosts of airflow_parallelism 2).
+    assert 'parallelism = 4' in host.file(CONFIG).content_string.splitlines()
     host.check_output(f"sed -i 's/^parallelism = .*/parallelism = 3/' {CONFIG}")
     host.check_output('systemctl stop airflow-triggerer')
     # A connection edited by hand (airflow_connections' lab_kafka).
@@ -196,7 +198,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     # The worker too: it holds a copy of the secrets, and the API's secret key is a new one now.
     fix = run_playbook(scenario_playbook(), limit=f'{hostname},airflow-worker')
     assert fix.rc == 0, fix.output[-4000:]
-    assert "parallelism = 2" in host.file(CONFIG).content_string
+    assert 'parallelism = 4' in host.file(CONFIG).content_string.splitlines()
     assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')
     assert 'AIRFLOW__API__SECRET_KEY=' in host.file(SECRETS).content_string
     assert host.service('airflow-triggerer').is_running
