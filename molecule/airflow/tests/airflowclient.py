@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 from conftest import wait_for
+
+# The scenario's single Airflow host (molecule.yml's platform of the distribution) and its Celery worker alone.
+SINGLE_HOST = f"airflow-{os.environ.get('MOLECULE_DISTRO', 'debian12')}"
+WORKER = 'airflow-worker'
 
 # Sent to the host's python3: one request, its status and JSON body printed as one JSON line.
 _REQUEST = r'''

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 
-from airflowclient import FAB_CONFIG, api, token
+from airflowclient import FAB_CONFIG, SINGLE_HOST, WORKER, api, token
 from conftest import (lab_host, record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, timed_clean_check,
                       wait_for)
 
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
-testinfra_hosts = [f'ansible://airflow-{DISTRO}']
+testinfra_hosts = [f'ansible://{SINGLE_HOST}']
 
 CONFIG = '/etc/airflow/airflow.cfg'
 # airflow_connections' lab_kafka in molecule.yml: a ' for the environment file, $ and " for a shell.
@@ -112,7 +110,7 @@ def test_admin_triggers_the_dag_and_it_succeeds(host, hostname):
     assert state and finished['state'] == 'success', finished
     status, xcom = api(host, 'GET', f'{path}/taskInstances/check/xcomEntries/return_value', bearer)
     # Either Celery worker may run it: the host's own or airflow-worker's.
-    assert status == 200 and str(xcom['value']) in (f'ok from {hostname}', 'ok from airflow-worker'), xcom
+    assert status == 200 and str(xcom['value']) in (f'ok from {hostname}', f'ok from {WORKER}'), xcom
     # The connection task found airflow_connections' lab_kafka, its extra and its whole password, as tasks see it.
     status, xcom = api(host, 'GET', f'{path}/taskInstances/connection/xcomEntries/return_value', bearer)
     assert status == 200, xcom
@@ -160,7 +158,7 @@ def test_only_admins_change_connections(host):
 def test_fernet_key_rotation_keeps_stored_passwords(host, hostname):
     """The README's procedure: new key first with the old one after it, a run, rotate-fernet-key, old key out, a run
     (of the host and its worker, which holds a copy of the secrets)."""
-    cluster = f'{hostname},airflow-worker'
+    cluster = f'{hostname},{WORKER}'
     old = host.check_output(f"sed -n 's/^AIRFLOW__CORE__FERNET_KEY=//p' {SECRETS}").strip()
     new = host.check_output("openssl rand -base64 32 | tr '+/' '-_'").strip()
     record_secret('airflow-rotated-fernet-key', new)
@@ -196,7 +194,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert 'AIRFLOW__API__SECRET_KEY=' not in host.file(SECRETS).content_string, 'the check made the secret'
     assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
     # The worker too: it holds a copy of the secrets, and the API's secret key is a new one now.
-    fix = run_playbook(scenario_playbook(), limit=f'{hostname},airflow-worker')
+    fix = run_playbook(scenario_playbook(), limit=f'{hostname},{WORKER}')
     assert fix.rc == 0, fix.output[-4000:]
     assert 'parallelism = 4' in host.file(CONFIG).content_string.splitlines()
     assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')

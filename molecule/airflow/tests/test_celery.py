@@ -5,14 +5,12 @@ repairs."""
 
 from __future__ import annotations
 
-import os
 import shlex
 
-from airflowclient import api, token, trigger, unpause
+from airflowclient import SINGLE_HOST, WORKER, api, token, trigger, unpause
 from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
 
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
-testinfra_hosts = [f'ansible://airflow-{DISTRO}']
+testinfra_hosts = [f'ansible://{SINGLE_HOST}']
 
 PYTHON = '/opt/mlops/envs/airflow/bin/python'
 # Three tries at the primary's Redis: plain TCP, TLS without the password, TLS with it; what each gave.
@@ -49,7 +47,7 @@ def log_server_is_the_celery_workers(node) -> bool:
 
 
 def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host, hostname):
-    worker = lab_host(host, 'airflow-worker')
+    worker = lab_host(host, WORKER)
     assert worker.service('airflow-celery-worker').is_running
     for unit in ('airflow-api-server', 'airflow-scheduler', 'airflow-dag-processor', 'airflow-triggerer'):
         assert not worker.file(f'/etc/systemd/system/{unit}.service').exists, unit
@@ -66,7 +64,7 @@ def test_the_worker_alone_runs_a_celery_worker_and_nothing_else(host, hostname):
 
 
 def test_the_broker_takes_tls_with_the_password_alone(host, hostname):
-    worker = lab_host(host, 'airflow-worker')
+    worker = lab_host(host, WORKER)
     password = worker.check_output("sed -n 's/^AIRFLOW_REDIS_PASSWORD=//p' /etc/airflow/secrets.env").strip()
     assert len(password) == 48, 'no Redis password in the copied secrets'
     record_secret('airflow-redis-password', password)
@@ -89,9 +87,9 @@ def test_a_task_runs_on_the_worker_alone_and_a_stopped_worker_is_repaired(host, 
     path, finished = trigger(host, 'lab_pipeline', bearer, timeout=300)
     assert finished['state'] == 'success', finished
     status, tasks = api(host, 'GET', f'{path}/taskInstances', bearer)
-    assert {task['hostname'] for task in tasks['task_instances']} == {'airflow-worker'}, tasks
+    assert {task['hostname'] for task in tasks['task_instances']} == {WORKER}, tasks
     status, xcom = api(host, 'GET', f'{path}/taskInstances/check/xcomEntries/return_value', bearer)
-    assert status == 200 and 'ok from airflow-worker' in str(xcom['value']), xcom
+    assert status == 200 and f'ok from {WORKER}' in str(xcom['value']), xcom
     # The primary's API server shows the log of the task the worker ran (the worker's log server).
     status, log = api(host, 'GET', f'{path}/taskInstances/measure/logs/1', bearer)
     assert status == 200 and 'measure' in str(log), log

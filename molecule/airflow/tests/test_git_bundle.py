@@ -5,13 +5,10 @@ is read with a token from a file on the host (token_file), which the server requ
 
 from __future__ import annotations
 
-import os
-
-from airflowclient import api, token
+from airflowclient import SINGLE_HOST, api, token
 from conftest import lab_host, record_secret, wait_for
 
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
-testinfra_hosts = [f'ansible://airflow-{DISTRO}']
+testinfra_hosts = [f'ansible://{SINGLE_HOST}']
 DAG = 'lab_git_pipeline'
 REPO = '/srv/git/dags.git'
 

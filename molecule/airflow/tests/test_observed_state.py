@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
+from airflowclient import SINGLE_HOST
 from conftest import observed_state_tests
 
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
-testinfra_hosts = [f'ansible://airflow-{DISTRO}']
+testinfra_hosts = [f'ansible://{SINGLE_HOST}']
 
 test_services_started_after_their_inputs, test_stage_tag_alone = observed_state_tests('airflow')

@@ -5,14 +5,12 @@ DAG runs are rows of that database."""
 from __future__ import annotations
 
 import base64
-import os
 import shlex
 
-from airflowclient import token, trigger, unpause
+from airflowclient import SINGLE_HOST, token, trigger, unpause
 from conftest import lab_host, record_secret, run_playbook, scenario_playbook
 
-DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
-testinfra_hosts = [f'ansible://airflow-{DISTRO}']
+testinfra_hosts = [f'ansible://{SINGLE_HOST}']
 
 # molecule.yml's lab_site_database_password, percent-encoded in the URL.
 SITE_PASSWORD = 'lab-site-db:p@ss%w0rd'
