@@ -181,6 +181,8 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert 'parallelism = 4' in host.file(CONFIG).content_string.splitlines()
     host.check_output(f"sed -i 's/^parallelism = .*/parallelism = 3/' {CONFIG}")
     host.check_output('systemctl stop airflow-triggerer')
+    # CeleryExecutor's own component: the host's Celery worker stopped.
+    host.check_output('systemctl stop airflow-celery-worker')
     # A connection edited by hand (airflow_connections' lab_kafka).
     host.check_output(f"sed -i 's/kafka1.lab.invalid/kafka9.lab.invalid/' {CONNECTIONS}")
     # A secret gone from the file (the API's secret key: the one whose loss costs only the tokens issued).
@@ -199,7 +201,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert 'parallelism = 4' in host.file(CONFIG).content_string.splitlines()
     assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')
     assert 'AIRFLOW__API__SECRET_KEY=' in host.file(SECRETS).content_string
-    assert host.service('airflow-triggerer').is_running
+    assert host.service('airflow-triggerer').is_running and host.service('airflow-celery-worker').is_running
     # The check after the fix is the check of the converged host, which must report no change, and the no-change
     # benchmark: what a drift check job costs on a converged host.
     timed_clean_check(scenario_playbook(), limit=hostname)
