@@ -40,7 +40,7 @@ ansible-galaxy collection build --force --output-path "$work" . >/dev/null
 tarball=$(ls "$work"/mlops-hosts-*.tar.gz)
 echo "package: built $(basename "$tarball") ($(du -h "$tarball" | cut -f1))"
 tar -tzf "$tarball" >"$work/contents"
-if grep -E '^(molecule|tests|lab|\.venv|\.build|inventories/lab|changelogs/fragments)/|__pycache__|\.pyc$' "$work/contents"; then
+if grep -E '^(molecule|tests|lab|\.venv|\.build|inventories/lab|changelogs/fragments)/|__pycache__|\.pyc$|\.whl$' "$work/contents"; then
   fail "the tarball carries the files above, which build_ignore should leave out"
 fi
 grep -qx COPYING "$work/contents" || fail "the tarball has no COPYING (the licence the plugin headers name)"
