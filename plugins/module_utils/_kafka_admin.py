@@ -97,12 +97,19 @@ class KafkaTools:
             if making and rc == 0 and os.path.isfile(making):
                 os.chmod(making, 0o644)
                 os.replace(making, self.archive)
-            elif self.archive and UNUSABLE_ARCHIVE in (err or '') and os.path.isfile(self.archive) and not self.module.check_mode:
-                os.remove(self.archive)  # made again by the next tool
+            elif self.archive and UNUSABLE_ARCHIVE in (err or '') and not self.module.check_mode:
+                self._remove_archive()
         finally:
             if making and os.path.exists(making):
                 os.remove(making)
         return rc, out, err
+
+    def _remove_archive(self):
+        """Remove the class archive, made again by the next tool; a tool run side by side may have removed it first."""
+        try:
+            os.remove(self.archive)
+        except FileNotFoundError:
+            pass
 
     def _with_archive(self):
         """The tools' environment with the class data sharing archive (tool_class_archive): used when it exists, else

@@ -170,10 +170,11 @@ def test_overrides_kept_when_not_exclusive(tools, home):
 class ArchivingTools(FakeTools):
     """Writes the class archive a tool is asked for at its exit, as the JVM does; can warn that an archive is unusable."""
 
-    def __init__(self, unusable=False, content='classes'):
+    def __init__(self, unusable=False, content='classes', removed_by_other=None):
         super().__init__()
         self.unusable = unusable
         self.content = content
+        self.removed_by_other = removed_by_other
 
     def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
         options = (environ_update or {}).get('KAFKA_JVM_PERFORMANCE_OPTS', '')
@@ -183,6 +184,8 @@ class ArchivingTools(FakeTools):
                 with open(option.split('=', 1)[1], 'w', encoding='utf-8') as archive:
                     archive.write(self.content)
         if self.unusable and '-XX:SharedArchiveFile=' in options:
+            if self.removed_by_other:
+                self.removed_by_other.unlink(missing_ok=True)
             err = '[0.038s][warning][cds,dynamic] Unable to use shared archive. The top archive failed to load'
         return rc, out, err
 
@@ -212,6 +215,11 @@ def test_tools_run_as_short_lived_jvms_and_make_then_use_the_class_archive(monke
     run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)))
     assert any('SharedArchiveFile' in env['KAFKA_JVM_PERFORMANCE_OPTS'] for env in fake.environ)
     assert not archive.exists() or archive.read_text(encoding='utf-8') == 'remade'
+    # Both reads find it unusable and the other one removed it first (as in CI of 9627e59): no error.
+    archive.write_text('classes', encoding='utf-8')
+    fake = ArchivingTools(unusable=True, content='made again', removed_by_other=archive).install(monkeypatch)
+    run_in_mode(kafka_topics, args(home, topics, tool_class_archive=str(archive)))
+    assert fake.environ and (not archive.exists() or archive.read_text(encoding='utf-8') == 'made again')
     # Options given in the environment replace the short-lived JVM's.
     fake = ArchivingTools().install(monkeypatch)
     run_in_mode(kafka_topics, args(home, topics, environment={'KAFKA_JVM_PERFORMANCE_OPTS': '-Xint'}))
