@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_IMAGE = 'mlops-hosts-ee:latest'
 DOCKER_SOCKET = '/var/run/docker.sock'
+LAB_SSH_DIR = '/var/lib/mlops-lab/ssh'
 IN_CONTAINER = '/runner'
 # What the collection is made of at run time (roles, modules, runtime metadata).
 COLLECTION_CONTENT = ('galaxy.yml', 'meta', 'plugins', 'roles', 'playbooks', 'README.md')
@@ -77,6 +78,19 @@ def uses_docker_connection(inventory: Path) -> bool:
         return False
     hostvars = json.loads(result.stdout).get('_meta', {}).get('hostvars', {})
     return any(str(v.get('ansible_connection', '')).endswith('docker') for v in hostvars.values())
+
+
+def lab_ssh_dir(inventory: Path) -> str | None:
+    """The lab's SSH directory (key and client configuration, lab/up.sh) when the inventory reaches its hosts with it,
+    else None: a job in the EE then needs it mounted and the lab's network (mlops-lab) joined."""
+    result = subprocess.run([_tool('ansible-inventory'), '-i', str(inventory), '--list'],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        return None
+    hostvars = json.loads(result.stdout).get('_meta', {}).get('hostvars', {})
+    if any('LAB_SSH_DIR' in str(v.get('ansible_ssh_common_args', '')) for v in hostvars.values()):
+        return os.environ.get('LAB_SSH_DIR') or LAB_SSH_DIR
+    return None
 
 
 def _tool(name: str) -> str:
@@ -174,7 +188,8 @@ def run_job(*, job_type: str, inventory: str | Path, playbook: str, private_data
 
     image: 'auto' (the EE image when it exists), an image name, or None (on this machine).
     docker_socket: mount the Docker socket and client into the EE; by default when the inventory
-    reaches its hosts by docker exec (the lab).
+    reaches its hosts by docker exec. An inventory that reaches the lab over SSH (inventories/lab) gets the lab's SSH
+    directory mounted read-only and the lab's network.
     """
     if job_type not in ('check', 'run'):
         raise ValueError(f'job_type is check or run, not {job_type!r}')
@@ -198,6 +213,9 @@ def run_job(*, job_type: str, inventory: str | Path, playbook: str, private_data
             command += ['--container-volume-mount', f'{DOCKER_SOCKET}:{DOCKER_SOCKET}']
             if client:
                 command += ['--container-volume-mount', f'{os.path.realpath(client)}:/usr/bin/docker:ro']
+        lab = lab_ssh_dir(inventory if inventory.is_absolute() else ROOT / inventory)
+        if lab:
+            command += ['--container-volume-mount', f'{lab}:{lab}:ro', '--container-option=--network=mlops-lab']
         for option in container_options or []:
             command.append(f'--container-option={option}')  # '=' form: the value itself starts with '-'
     env = dict(os.environ, PATH=f'{Path(sys.executable).parent}:{os.environ.get("PATH", "")}')

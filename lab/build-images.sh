@@ -9,12 +9,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
-packages="python3,python3-apt,systemd,systemd-sysv,dbus,ca-certificates,iproute2,procps"
+packages="python3,python3-apt,systemd,systemd-sysv,dbus,ca-certificates,iproute2,procps,openssh-server"
 mirror=${LAB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 lab_require_root
 lab_engine_up
 lab_cache_up
+lab_ssh_key
 
 # The lab's package cache serves debootstrap too when it runs (it proxies deb.debian.org only); without it we fetch
 # directly.
@@ -32,13 +33,23 @@ inputs_hash() {
   local suite=$1
   {
     cat "$0" "$here/lib.sh" "$here/files/lab-apt-proxy"
-    echo "$suite $packages $mirror"
+    echo "$suite $packages $mirror ${lab_environment[*]}"
     for f in $ca_files; do cat "$f"; done
   } | sha256sum | cut -c1-16
 }
 
-# The Java options of every JVM in the lab's containers, services and docker exec alike (see build_one).
+# The Java options of every JVM in the lab's containers, services and logins alike (see build_one).
 lab_jvm_options=-XX:TieredStopAtLevel=1
+# The environment of every command run in a lab host, through SSH (sshd's SetEnv) or docker exec (the image's ENV):
+# the host's CAs for pip and Node, the machine's shared download caches, and the lab's Java options. No value has a
+# space.
+lab_environment=(
+  PIP_CERT=/etc/ssl/certs/ca-certificates.crt
+  NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  PIP_CACHE_DIR=/var/cache/mlops-lab/pip
+  NPM_CONFIG_CACHE=/var/cache/mlops-lab/npm
+  "JAVA_TOOL_OPTIONS=$lab_jvm_options"
+)
 
 build_one() {
   local distro=$1 suite hash image root
@@ -81,21 +92,25 @@ build_one() {
     systemd-remount-fs.service dev-hugepages.mount sys-fs-fuse-connections.mount >/dev/null 2>&1 || true
   # The lab's Java services (ZooKeeper, HDFS, YARN, Spark, Kafka) live for minutes on 2 shared cores: with the client
   # compiler only, a Kafka broker used 6 s of CPU in its first 3 minutes instead of 10 s, and `hdfs dfs -cat` 1.0
-  # CPU-second instead of 2.0. The image's ENV gives the same to commands run through docker exec (modules, the
+  # CPU-second instead of 2.0. lab_environment gives the same to commands run over SSH or docker exec (modules, the
   # tests' clients). Production hosts keep Java's defaults.
   mkdir -p "$root/etc/systemd/system.conf.d"
   printf '[Manager]\nDefaultEnvironment="JAVA_TOOL_OPTIONS=%s"\n' "$lab_jvm_options" \
     >"$root/etc/systemd/system.conf.d/lab-jvm.conf"
+  # Ansible and the tests log in as root with the lab's key (lab/lib.sh lab_ssh_key), never with a password; one
+  # connection per host carries every task (ControlPersist), and a test may run many commands on it at once. The host
+  # keys are made once per image: the lab's logins do not check them (UserKnownHostsFile=/dev/null).
+  printf '%s\n' '# The lab: root logs in with the lab key only; commands get the lab environment.' \
+    'PermitRootLogin prohibit-password' 'PasswordAuthentication no' 'MaxSessions 64' \
+    "SetEnv ${lab_environment[*]}" >"$root/etc/ssh/sshd_config.d/lab.conf"
   chroot "$root" apt-get clean
   rm -f "$root"/var/cache/apt/*.bin
+  local env_changes=() setting
+  for setting in "${lab_environment[@]}"; do env_changes+=(--change "ENV $setting"); done
   tar -C "$root" -c . | docker import \
     --change 'CMD ["/lib/systemd/systemd"]' \
     --change 'ENV container=docker' \
-    --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
-    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
-    --change 'ENV PIP_CACHE_DIR=/var/cache/mlops-lab/pip' \
-    --change 'ENV NPM_CONFIG_CACHE=/var/cache/mlops-lab/npm' \
-    --change "ENV JAVA_TOOL_OPTIONS=$lab_jvm_options" \
+    "${env_changes[@]}" \
     --change "LABEL mlops.lab.inputs=$hash" \
     - "$image:latest" >/dev/null
   echo "lab: built $image"

@@ -9,6 +9,8 @@ command -v shellcheck >/dev/null || want+=(shellcheck)
 command -v xfreerdp >/dev/null || want+=(freerdp2-x11)
 command -v Xvfb >/dev/null || want+=(xvfb)
 command -v curl >/dev/null || want+=(curl)
+# Ansible, Molecule and the tests reach the lab's hosts over SSH (lab/lib.sh lab_ssh_key).
+command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || want+=(openssh-client)
 [ ${#want[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "host-deps: please install: ${want[*]}" >&2

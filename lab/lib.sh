@@ -142,6 +142,32 @@ lab_network_up() {
   docker network inspect mlops-lab >/dev/null 2>&1 || docker network create mlops-lab >/dev/null
 }
 
+# The lab's SSH key: Ansible, Molecule and the tests log in to every lab host as root with it, as users reach real
+# hosts. It lives outside any checkout (a clean clone reuses it) and root-only; each container gets the public half as
+# root's authorized_keys at start, so the images do not change with it.
+lab_ssh_dir=${LAB_SSH_DIR:-/var/lib/mlops-lab/ssh}
+lab_ssh_key() {
+  install -d -m 0700 "$lab_ssh_dir"
+  if [ ! -s "$lab_ssh_dir/id_ed25519" ] || [ ! -s "$lab_ssh_dir/id_ed25519.pub" ]; then
+    rm -f "$lab_ssh_dir/id_ed25519" "$lab_ssh_dir/id_ed25519.pub"
+    ssh-keygen -q -t ed25519 -N '' -C mlops-lab -f "$lab_ssh_dir/id_ed25519"
+    echo "lab: made the lab's SSH key $lab_ssh_dir/id_ed25519"
+  fi
+}
+
+# Wait until an SSH server answers on each address given (port 22), up to 60 s each; fail naming the one that did not.
+lab_wait_ssh() {
+  local address
+  for address in "$@"; do
+    for _ in $(seq 120); do
+      if timeout 2 bash -c "exec 3<>/dev/tcp/$address/22 && head -c 4 <&3" 2>/dev/null | grep -q '^SSH-'; then continue 2; fi
+      sleep 0.5
+    done
+    echo "lab: no SSH server answered on $address:22 in 60 s" >&2
+    return 1
+  done
+}
+
 # Run one systemd host container: the flags that work here (no --privileged).
 lab_run_host() {
   local name=$1 distro=$2
@@ -152,6 +178,7 @@ lab_run_host() {
     --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
     --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
     -v /var/cache/mlops-lab:/var/cache/mlops-lab \
+    -v "$lab_ssh_dir/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
     --stop-signal SIGRTMIN+3 \
     "mlops-lab/$distro:latest" /lib/systemd/systemd >/dev/null
 }

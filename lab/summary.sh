@@ -6,7 +6,7 @@ echo "The mlops.hosts lab:"
 docker ps --filter label=mlops.lab.host --format '{{.Names}}' | sort | while read -r host; do
   ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
   os=$(docker exec "$host" sh -c '. /etc/os-release; echo "$PRETTY_NAME"')
-  echo "  $host  $ip  $os   shell: docker exec -it $host bash"
+  echo "  $host  $ip  $os   shell: ssh -F ${LAB_SSH_DIR:-/var/lib/mlops-lab/ssh}/config $host"
 done
 echo
 echo "Base layer: groups datascience and mlops-admins (member: demo), chrony, en_US.UTF-8, Etc/UTC."

@@ -314,3 +314,14 @@ def test_run_local_runs_a_job_on_this_machine(tmp_path):
     assert '--check' in command['command'] and command['env']['ANSIBLE_HOST_KEY_CHECKING'] == 'False'
     assert result.events[-1]['event'] == 'playbook_on_stats'
     assert 'PLAY RECAP' in result.stdout
+
+
+def test_run_local_gives_a_job_in_the_ee_the_lab_ssh_directory_only_for_the_lab(tmp_path, monkeypatch):
+    run_local = _run_local()
+    monkeypatch.delenv('LAB_SSH_DIR', raising=False)
+    assert run_local.lab_ssh_dir(ROOT / 'inventories' / 'lab') == '/var/lib/mlops-lab/ssh'
+    monkeypatch.setenv('LAB_SSH_DIR', str(tmp_path))
+    assert run_local.lab_ssh_dir(ROOT / 'inventories' / 'lab') == str(tmp_path)
+    inventory = tmp_path / 'hosts.ini'
+    inventory.write_text('db1 ansible_host=192.0.2.10 ansible_ssh_common_args="-o ProxyJump=bastion"\n')
+    assert run_local.lab_ssh_dir(inventory) is None
