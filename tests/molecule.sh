@@ -5,12 +5,17 @@
 #   # requires-env: A|B C                    only when (A or B) and C are set in the environment;
 #   # requires-env-reason: why               otherwise it is skipped, saying so and why
 #   # matrix: every-distro                   run on every distribution even in the ci matrix
+#   # mitogen: ci                            its Mitogen run (below) is in the ci matrix too
 #   # lab-dist: NAME [NAME...]               needs each NAME's release: unless NAME_ARCHIVE_URL or _FILE is
 #                                            set (a real Apache tarball), export NAME_ARCHIVE_FILE, _SHA512
 #                                            and _VERSION of the lab's build (lab/NAME-dist.sh, cached)
 # MOLECULE_MATRIX=ci (the default, what `make test` runs) runs every scenario on Debian 12 and the
 # scenarios marked every-distro on every distribution in LAB_DISTROS; MOLECULE_MATRIX=full (`make
 # test-full`) runs every scenario on every distribution in LAB_DISTROS.
+# Each scenario also has a Mitogen run on Debian 12 (named debian12/mitogen): the same containers reached with
+# Mitogen for Ansible's mitogen_linear strategy (docs/connection.md), steps create, prepare, check on the bare host,
+# converge, idempotence and destroy (no verify: the tests' own playbook runs would be the same under either). In the
+# ci matrix only for the scenarios marked `mitogen: ci`; in the full matrix for every scenario.
 # MOLECULE_JOBS (default 2) runs that many scenarios at once, each with its own containers and network;
 # the longest start first, by the times in molecule/durations.tsv (seconds per scenario and distribution on
 # 2 cores; each run writes its own to .build/artifacts/molecule/durations.tsv: copy it over when the order
@@ -106,6 +111,10 @@ for scenario in "${scenarios[@]}"; do
     fi
     runs+=("$scenario $distro")
   done
+  if grep -qw "$ci_distro" <<<"$distros" && { [ -z "$only" ] || grep -qw "$ci_distro" <<<"$only"; } \
+    && { [ "$matrix" = full ] || grep -q '^# mitogen: ci$' "molecule/$scenario/molecule.yml"; }; then
+    runs+=("$scenario $ci_distro/mitogen")
+  fi
 done
 
 # The queue: a line per scenario with its distributions, longest first (a run without a recorded time counts as
@@ -143,16 +152,28 @@ note_steps() {
   done
 }
 
+# `molecule test` of a scenario on a distribution, or its Mitogen run (distribution/mitogen, molecule/mitogen.yml).
+MOLECULE_MITOGEN_STRATEGIES=$(python3 -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))' \
+  2>/dev/null)/plugins/strategy
+export MOLECULE_MITOGEN_STRATEGIES
+molecule_run() {
+  local scenario=$1 distro=${2%/mitogen}
+  if [ "$distro" = "$2" ]; then
+    MOLECULE_DISTRO=$distro molecule test -s "$scenario"
+  else
+    MOLECULE_DISTRO=$distro molecule -c .config/molecule/config.yml -c molecule/mitogen.yml test -s "$scenario"
+  fi
+}
+
 # One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done.
 run_one() {
   local scenario=$1 distro=$2 start=$SECONDS rc=0 log
-  log="$logs/$1-$2.log"
+  log="$logs/$1-${2//\//-}.log"
   echo "=== molecule $scenario on $distro"
   if [ "$lanes" -eq 1 ]; then
-    MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 | note_steps "$scenario" "$distro" "$start" | tee "$log" || rc=$?
+    molecule_run "$scenario" "$distro" 2>&1 | note_steps "$scenario" "$distro" "$start" | tee "$log" || rc=$?
   else
-    MOLECULE_DISTRO=$distro molecule test -s "$scenario" 2>&1 </dev/null | note_steps "$scenario" "$distro" "$start" >"$log" \
-      || rc=$?
+    molecule_run "$scenario" "$distro" 2>&1 </dev/null | note_steps "$scenario" "$distro" "$start" >"$log" || rc=$?
   fi
   printf '%s\t%s\t%s\t%s\n' "$scenario" "$distro" end "$((SECONDS - start))" >>"$logs/steps.tsv"
   if [ "$rc" -eq 0 ]; then
