@@ -17,7 +17,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_INJECT_FACT_VARS := false
 export LAB_DISTROS
 
-.PHONY: checks unit-only integration static test-full ee host-deps help venv collection-link lab-images lab-dists lab-up lab-down demo test lint sanity unit argspecs readmes core-lowest core-newest molecule package bench clean
+.PHONY: checks unit-only integration static test-full ee host-deps help venv collection-link lab-images lab-dists lab-up lab-down demo test lint sanity unit argspecs readmes core-lowest core-newest molecule package bench bench-lab clean
 
 help:
 	@echo "make demo   - build the lab, converge playbooks/site.yml on it, print how to reach it"
@@ -28,6 +28,7 @@ help:
 	@echo "make test-full - the same plus sanity on .venv's ansible-core, every Molecule scenario on Debian 11, 12 and 13"
 	@echo "make ee     - build the execution environment image mlops-hosts-ee (docs/awx.md)"
 	@echo "make bench  - benchmark converge and no-change runs per scenario and distribution"
+	@echo "make bench-lab - benchmark a no-change check of the converged lab (make demo) over SSH and under Mitogen"
 	@echo "LAB_DISTROS='debian12' and SCENARIOS='base' narrow Molecule and the benchmark."
 
 $(VENV)/.installed: requirements-dev.txt
@@ -146,6 +147,10 @@ ee: venv lab-images
 
 bench: venv lab-images
 	python tests/benchmark.py --scenarios "$(SCENARIOS)" --distros "$(LAB_DISTROS)"
+
+# A no-change check of the whole converged lab (make demo first) over SSH and under Mitogen: time and CPU per host.
+bench-lab: venv
+	python tests/benchmark_lab_check.py --repeat 3
 
 clean:
 	rm -rf $(BUILD) mlops-hosts-*.tar.gz
