@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_IMAGE = 'mlops-hosts-ee:latest'
 DOCKER_SOCKET = '/var/run/docker.sock'
 LAB_SSH_DIR = '/var/lib/mlops-lab/ssh'
+LAB_NETWORK = 'mlops-lab'
 IN_CONTAINER = '/runner'
 # What the collection is made of at run time (roles, modules, runtime metadata).
 COLLECTION_CONTENT = ('galaxy.yml', 'meta', 'plugins', 'roles', 'playbooks', 'README.md')
@@ -80,17 +81,25 @@ def uses_docker_connection(inventory: Path) -> bool:
     return any(str(v.get('ansible_connection', '')).endswith('docker') for v in hostvars.values())
 
 
-def lab_ssh_dir(inventory: Path) -> str | None:
-    """The lab's SSH directory (key and client configuration, lab/up.sh) when the inventory reaches its hosts with it,
-    else None: a job in the EE then needs it mounted and the lab's network (mlops-lab) joined."""
+def ssh_access(inventory: Path) -> tuple[list[str], list[str]]:
+    """What a job in the EE needs to log in to the inventory's hosts over SSH, found in its host variables: the
+    directories of their private keys (ansible_private_key_file, ansible_ssh_private_key_file), to mount read-only,
+    and the Docker networks to join. The lab's inventory (its SSH client configuration in LAB_SSH_DIR, default
+    /var/lib/mlops-lab/ssh) gives that directory and the lab's network, mlops-lab."""
     result = subprocess.run([_tool('ansible-inventory'), '-i', str(inventory), '--list'],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        return None
-    hostvars = json.loads(result.stdout).get('_meta', {}).get('hostvars', {})
-    if any('LAB_SSH_DIR' in str(v.get('ansible_ssh_common_args', '')) for v in hostvars.values()):
-        return os.environ.get('LAB_SSH_DIR') or LAB_SSH_DIR
-    return None
+        return [], []
+    directories, networks = set(), set()
+    for hostvars in json.loads(result.stdout).get('_meta', {}).get('hostvars', {}).values():
+        for name in ('ansible_private_key_file', 'ansible_ssh_private_key_file'):
+            key = str(hostvars.get(name, ''))
+            if key.startswith('/') and '{{' not in key:
+                directories.add(os.path.dirname(key))
+        if 'LAB_SSH_DIR' in str(hostvars.get('ansible_ssh_common_args', '')):
+            directories.add(os.environ.get('LAB_SSH_DIR') or LAB_SSH_DIR)
+            networks.add(LAB_NETWORK)
+    return sorted(directories), sorted(networks)
 
 
 def _tool(name: str) -> str:
@@ -188,8 +197,8 @@ def run_job(*, job_type: str, inventory: str | Path, playbook: str, private_data
 
     image: 'auto' (the EE image when it exists), an image name, or None (on this machine).
     docker_socket: mount the Docker socket and client into the EE; by default when the inventory
-    reaches its hosts by docker exec. An inventory that reaches the lab over SSH (inventories/lab) gets the lab's SSH
-    directory mounted read-only and the lab's network.
+    reaches its hosts by docker exec. The directories of the SSH keys the inventory names are mounted read-only, and
+    an inventory of the lab (inventories/lab) joins the lab's network (ssh_access()).
     """
     if job_type not in ('check', 'run'):
         raise ValueError(f'job_type is check or run, not {job_type!r}')
@@ -213,9 +222,11 @@ def run_job(*, job_type: str, inventory: str | Path, playbook: str, private_data
             command += ['--container-volume-mount', f'{DOCKER_SOCKET}:{DOCKER_SOCKET}']
             if client:
                 command += ['--container-volume-mount', f'{os.path.realpath(client)}:/usr/bin/docker:ro']
-        lab = lab_ssh_dir(inventory if inventory.is_absolute() else ROOT / inventory)
-        if lab:
-            command += ['--container-volume-mount', f'{lab}:{lab}:ro', '--container-option=--network=mlops-lab']
+        directories, networks = ssh_access(inventory if inventory.is_absolute() else ROOT / inventory)
+        for directory in directories:
+            command += ['--container-volume-mount', f'{directory}:{directory}:ro']
+        for network in networks:
+            command.append(f'--container-option=--network={network}')
         for option in container_options or []:
             command.append(f'--container-option={option}')  # '=' form: the value itself starts with '-'
     env = dict(os.environ, PATH=f'{Path(sys.executable).parent}:{os.environ.get("PATH", "")}')

@@ -316,12 +316,14 @@ def test_run_local_runs_a_job_on_this_machine(tmp_path):
     assert 'PLAY RECAP' in result.stdout
 
 
-def test_run_local_gives_a_job_in_the_ee_the_lab_ssh_directory_only_for_the_lab(tmp_path, monkeypatch):
+def test_run_local_gives_a_job_in_the_ee_the_ssh_keys_and_the_lab_network_its_inventory_names(tmp_path, monkeypatch):
     run_local = _run_local()
     monkeypatch.delenv('LAB_SSH_DIR', raising=False)
-    assert run_local.lab_ssh_dir(ROOT / 'inventories' / 'lab') == '/var/lib/mlops-lab/ssh'
+    assert run_local.ssh_access(ROOT / 'inventories' / 'lab') == (['/var/lib/mlops-lab/ssh'], ['mlops-lab'])
     monkeypatch.setenv('LAB_SSH_DIR', str(tmp_path))
-    assert run_local.lab_ssh_dir(ROOT / 'inventories' / 'lab') == str(tmp_path)
+    assert run_local.ssh_access(ROOT / 'inventories' / 'lab') == ([str(tmp_path)], ['mlops-lab'])
     inventory = tmp_path / 'hosts.ini'
-    inventory.write_text('db1 ansible_host=192.0.2.10 ansible_ssh_common_args="-o ProxyJump=bastion"\n')
-    assert run_local.lab_ssh_dir(inventory) is None
+    inventory.write_text('db1 ansible_host=192.0.2.10 ansible_ssh_common_args="-o ProxyJump=bastion"\n'
+                         'db2 ansible_host=192.0.2.11 ansible_private_key_file=/srv/keys/db.key\n'
+                         'db3 ansible_host=192.0.2.12 ansible_ssh_private_key_file=/srv/keys/other.key\n')
+    assert run_local.ssh_access(inventory) == (['/srv/keys'], [])

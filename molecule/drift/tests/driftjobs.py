@@ -31,7 +31,10 @@ def job(name: str, job_type: str, tags: str | None = None, **extra_vars) -> dict
            '--extra-vars', json.dumps(extra_vars), '--private-data-dir', str(artifact_dir),
            # Inside the execution environment, the scenarios' controller-side files (a test repository key)
            # are where the inventory says, as a project's files are in an AWX job.
-           f'--container-option=--volume={ROOT / "molecule"}:{ROOT / "molecule"}:ro']
+           f'--container-option=--volume={ROOT / "molecule"}:{ROOT / "molecule"}:ro',
+           # The job logs in over SSH as AWX does (run_local mounts the lab key's directory): from the scenario's
+           # network, where the inventory's addresses are.
+           f'--container-option=--network=mlops-molecule-{os.environ["MOLECULE_SCENARIO_NAME"]}']
     if tags:
         cmd += ['--tags', tags]
     start = time.monotonic()
