@@ -13,9 +13,9 @@
 # scenarios marked every-distro on every distribution in LAB_DISTROS; MOLECULE_MATRIX=full (`make
 # test-full`) runs every scenario on every distribution in LAB_DISTROS.
 # Each scenario also has a Mitogen run on Debian 12 (named debian12/mitogen): the same containers reached with
-# Mitogen for Ansible's mitogen_linear strategy (docs/connection.md), steps create, prepare, check on the bare host,
-# converge, idempotence and destroy (no verify: the tests' own playbook runs would be the same under either). In the
-# ci matrix only for the scenarios marked `mitogen: ci`; in the full matrix for every scenario.
+# Mitogen for Ansible's mitogen_linear strategy (docs/connection.md), steps create, prepare, a check of the bare
+# hosts, converge, idempotence and destroy (no verify: the tests' own playbook runs would be the same under either).
+# In the ci matrix only for the scenarios marked `mitogen: ci`; in the full matrix for every scenario.
 # MOLECULE_JOBS (default 2) runs that many scenarios at once, each with its own containers and network;
 # the longest start first, by the times in molecule/durations.tsv (seconds per scenario and distribution on
 # 2 cores; each run writes its own to .build/artifacts/molecule/durations.tsv: copy it over when the order
@@ -152,17 +152,25 @@ note_steps() {
   done
 }
 
-# `molecule test` of a scenario on a distribution, or its Mitogen run (distribution/mitogen, molecule/mitogen.yml).
-MOLECULE_MITOGEN_STRATEGIES=$(python3 -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))' \
-  2>/dev/null)/plugins/strategy
-export MOLECULE_MITOGEN_STRATEGIES
+# `molecule test` of a scenario on a distribution, or its Mitogen run (distribution/mitogen): Molecule's steps one
+# by one, whatever the scenario's own test_sequence, under Mitogen's strategy; the check on the bare hosts is the
+# converge playbook with --check, as the scenarios' check step runs it.
 molecule_run() {
-  local scenario=$1 distro=${2%/mitogen}
+  local scenario=$1 distro=${2%/mitogen} strategies
   if [ "$distro" = "$2" ]; then
     MOLECULE_DISTRO=$distro molecule test -s "$scenario"
-  else
-    MOLECULE_DISTRO=$distro molecule -c .config/molecule/config.yml -c molecule/mitogen.yml test -s "$scenario"
+    return
   fi
+  strategies=$(python3 -c 'import ansible_mitogen, os; print(os.path.dirname(ansible_mitogen.__file__))')/plugins/strategy
+  (
+    export MOLECULE_DISTRO=$distro ANSIBLE_STRATEGY=mitogen_linear ANSIBLE_STRATEGY_PLUGINS=$strategies
+    molecule destroy -s "$scenario" && molecule create -s "$scenario" && molecule prepare -s "$scenario" \
+      && molecule converge -s "$scenario" -- --check && molecule converge -s "$scenario" \
+      && molecule idempotence -s "$scenario"
+    rc=$?
+    molecule destroy -s "$scenario" || rc=1
+    exit $rc
+  )
 }
 
 # One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done.
