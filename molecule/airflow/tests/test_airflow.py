@@ -9,7 +9,7 @@ import base64
 import json
 
 from airflowclient import FAB_CONFIG, SINGLE_HOST, WORKER, api, token
-from conftest import (lab_host, record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, timed_clean_check,
+from conftest import (lab_host, record_bare_and_no_change, record_secret, run_playbook, scenario_playbook, tcp_listeners, timed_clean_check,
                       wait_for)
 
 testinfra_hosts = [f'ansible://{SINGLE_HOST}']
@@ -31,11 +31,11 @@ def test_components_run_as_airflow(host):
 
 
 def test_only_the_api_server_the_broker_and_the_log_server_listen(host):
-    # Docker's resolver (127.0.0.11) aside: the API server (TLS), Redis for the worker (TLS, test_celery), and the log
-    # servers of the Celery worker (8793) and the triggerer (8794) for the other host's API server, each on every
-    # address; no PostgreSQL (the site's database).
-    listening = {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()}
-    ports = {address.rsplit(':', 1)[1] for address in listening if not address.startswith('127.0.0.11:')}
+    # The API server (TLS), Redis for the worker (TLS, test_celery), and the log servers of the Celery worker (8793)
+    # and the triggerer (8794) for the other host's API server, each on every address; no PostgreSQL (the site's
+    # database).
+    listening = tcp_listeners(host)
+    ports = {address.rsplit(':', 1)[1] for address in listening}
     assert ports == {'8080', '6379', '8793', '8794'}, listening
     plain = host.run('python3 -c "import urllib.request; urllib.request.urlopen(\'http://localhost:8080/api/v2/monitor/health\', timeout=10)"')
     assert plain.rc != 0, 'the API server answered plain HTTP'

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_playbook, scenario_playbook
+from conftest import run_playbook, scenario_playbook, tcp_listeners
 from desktopclient import NOVNC_PORT, RDP_PORT, Desktop, WebsocketBridge, vnc_login
 from PIL import Image, ImageGrab
 
@@ -59,7 +59,7 @@ def test_check_after_converge_reports_no_change(host, hostname):
 
 
 def test_vnc_servers_listen_on_loopback_only(host):
-    listening = host.check_output("ss -Htln | awk '{print $4}'").split()
+    listening = tcp_listeners(host)
     for display in USERS.values():
         assert {a for a in listening if a.endswith(f':{5900 + display}')} == {f'127.0.0.1:{5900 + display}'}, listening
     public = {a.rsplit(':', 1)[1] for a in listening
