@@ -153,11 +153,15 @@ def lab_host(host, name: str):
     return host.get_host(f'ansible://{name}', ansible_inventory=host.backend.ansible_inventory)
 
 
+# The sshd every lab container runs for Ansible's and the tests' logins (lab/build-images.sh), not the roles'.
+LAB_SSH_PORT = 22
+
+
 def tcp_listeners(host) -> set[str]:
     """Local addresses (address:port) of the host's listening TCP sockets, less the lab's own: Docker's resolver
-    (127.0.0.11) and the sshd every lab container runs for Ansible's logins (port 22, lab/build-images.sh)."""
+    (127.0.0.11) and the lab's sshd (LAB_SSH_PORT)."""
     addresses = {line.split()[3] for line in host.check_output('ss -Hltn').splitlines()}
-    return {a for a in addresses if not a.startswith('127.0.0.11:') and a.rsplit(':', 1)[1] != '22'}
+    return {a for a in addresses if not a.startswith('127.0.0.11:') and a.rsplit(':', 1)[1] != str(LAB_SSH_PORT)}
 
 
 def wait_for(condition, timeout: float, step: float = 2.0):

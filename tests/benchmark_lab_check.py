@@ -42,7 +42,7 @@ def lab_hosts() -> dict[str, str]:
                            capture_output=True, text=True, check=True).stdout.split('\n')
     hosts = {}
     for line in filter(None, names):
-        name, _ = line.split()
+        name = line.split()[0]
         hosts[name] = subprocess.run(['docker', 'inspect', '-f', '{{.Id}}', name], capture_output=True, text=True,
                                      check=True).stdout.strip()
     if not hosts:
@@ -139,7 +139,7 @@ def main() -> int:
     hosts = lab_hosts()
     idle = idle_hosts_cpu(hosts, args.idle_seconds)
     runs = []
-    for _ in range(args.repeat):
+    for _run in range(args.repeat):
         for strategy in STRATEGIES:
             run = check_once(strategy, hosts)
             print(json.dumps(run), flush=True)

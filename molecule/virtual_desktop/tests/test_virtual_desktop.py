@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_playbook, scenario_playbook, tcp_listeners
+from conftest import LAB_SSH_PORT, run_playbook, scenario_playbook, tcp_listeners
 from desktopclient import NOVNC_PORT, RDP_PORT, Desktop, WebsocketBridge, vnc_login
 from PIL import Image, ImageGrab
 
@@ -199,6 +199,7 @@ def test_rdp_refuses_standard_rdp_security(host, desktop, xvfb):
 
 
 def test_scan_from_another_lab_host_finds_only_the_websocket_and_rdp(host, desktop):
+    # Besides the lab's own sshd, which every lab container runs.
     scanner = host.get_host(f'ansible://vdscan-{DISTRO}', ansible_inventory=host.backend.ansible_inventory)
     script = (
         'import socket, concurrent.futures as f\n'
@@ -209,7 +210,7 @@ def test_scan_from_another_lab_host_finds_only_the_websocket_and_rdp(host, deskt
         'with f.ThreadPoolExecutor(256) as pool:\n'
         '    print(sorted(p for p in pool.map(probe, range(1, 65536)) if p))\n')
     found = scanner.check_output(f"python3 -c '{script}'")
-    assert found == str(sorted([RDP_PORT, NOVNC_PORT])), found
+    assert found == str(sorted([LAB_SSH_PORT, RDP_PORT, NOVNC_PORT])), found
 
 
 def test_settings_survive_a_restart_and_passwords_are_not_regenerated(host, hostname):
