@@ -71,27 +71,28 @@ def image_exists(image: str) -> bool:
     return subprocess.run(['docker', 'image', 'inspect', image], capture_output=True, check=False).returncode == 0
 
 
-def uses_docker_connection(inventory: Path) -> bool:
-    """Whether any host is reached by docker exec (the lab), which needs the Docker socket in the EE."""
+def inventory_hostvars(inventory: Path) -> dict:
+    """Every host's variables as ansible-inventory lists them (templates unrendered); {} when it cannot read them."""
     result = subprocess.run([_tool('ansible-inventory'), '-i', str(inventory), '--list'],
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        return False
-    hostvars = json.loads(result.stdout).get('_meta', {}).get('hostvars', {})
+        return {}
+    return json.loads(result.stdout).get('_meta', {}).get('hostvars', {})
+
+
+def uses_docker_connection(inventory: Path, hostvars: dict | None = None) -> bool:
+    """Whether any host is reached by docker exec, which needs the Docker socket in the EE."""
+    hostvars = inventory_hostvars(inventory) if hostvars is None else hostvars
     return any(str(v.get('ansible_connection', '')).endswith('docker') for v in hostvars.values())
 
 
-def ssh_access(inventory: Path) -> tuple[list[str], list[str]]:
+def ssh_access(inventory: Path, all_hostvars: dict | None = None) -> tuple[list[str], list[str]]:
     """What a job in the EE needs to log in to the inventory's hosts over SSH, found in its host variables: the
     directories of their private keys (ansible_private_key_file, ansible_ssh_private_key_file), to mount read-only,
     and the Docker networks to join. The lab's inventory (its SSH client configuration in LAB_SSH_DIR, default
     /var/lib/mlops-lab/ssh) gives that directory and the lab's network, mlops-lab."""
-    result = subprocess.run([_tool('ansible-inventory'), '-i', str(inventory), '--list'],
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        return [], []
     directories, networks = set(), set()
-    for hostvars in json.loads(result.stdout).get('_meta', {}).get('hostvars', {}).values():
+    for hostvars in (inventory_hostvars(inventory) if all_hostvars is None else all_hostvars).values():
         for name in ('ansible_private_key_file', 'ansible_ssh_private_key_file'):
             key = str(hostvars.get(name, ''))
             if key.startswith('/') and '{{' not in key:
@@ -215,14 +216,15 @@ def run_job(*, job_type: str, inventory: str | Path, playbook: str, private_data
         command.append('--quiet')
     if image:
         command += ['--process-isolation', '--process-isolation-executable', 'docker', '--container-image', image]
+        hostvars = inventory_hostvars(inventory if inventory.is_absolute() else ROOT / inventory)
         if docker_socket is None:
-            docker_socket = uses_docker_connection(inventory if inventory.is_absolute() else ROOT / inventory)
+            docker_socket = uses_docker_connection(inventory, hostvars)
         if docker_socket:
             client = shutil.which('docker')
             command += ['--container-volume-mount', f'{DOCKER_SOCKET}:{DOCKER_SOCKET}']
             if client:
                 command += ['--container-volume-mount', f'{os.path.realpath(client)}:/usr/bin/docker:ro']
-        directories, networks = ssh_access(inventory if inventory.is_absolute() else ROOT / inventory)
+        directories, networks = ssh_access(inventory, hostvars)
         for directory in directories:
             command += ['--container-volume-mount', f'{directory}:{directory}:ro']
         for network in networks:

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmark_lab_check import mitogen_strategies
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / 'benchmarks' / 'results'
 NETWORK = 'mlops-drift-bench'
@@ -61,11 +63,6 @@ def start_hosts(distro: str, count: int) -> dict[str, str]:
 def remove_hosts(names: list[str]) -> None:
     docker('rm', '-f', *names, check=False)
     docker('network', 'rm', NETWORK, check=False)
-
-
-def mitogen_strategies() -> str:
-    import ansible_mitogen  # pylint: disable=import-outside-toplevel
-    return str(Path(ansible_mitogen.__file__).parent / 'plugins' / 'strategy')
 
 
 def playbook(workdir: Path, hosts: dict[str, str], *args: str, forks: int, strategy: str = 'linear') -> tuple[float, float]:
