@@ -18,14 +18,8 @@ from urllib.parse import urlsplit
 from ansible.errors import AnsibleFilterError
 from ansible_collections.mlops.hosts.plugins.module_utils._url_credentials import mask_url_credentials
 from ansible_collections.mlops.hosts.plugins.plugin_utils._validation import (
-    CHECKSUM_DIGITS, UNIX_NAME_RULE, checksum, gpu_settings_problems, group_problems, pem_certificate, timezone_name,
-    unix_name)
-
-try:
-    from packaging.requirements import InvalidRequirement, Requirement
-except ImportError:  # ansible-core depends on packaging; stay importable without it
-    Requirement = None
-    InvalidRequirement = ValueError
+    CHECKSUM_DIGITS, UNIX_NAME_RULE, checksum, gpu_settings_problems, group_problems, optional_module, pem_certificate,
+    timezone_name, unix_name)
 
 # Keys every check may have besides the rule's own parameters.
 _COMMON = ('name', 'value', 'rule', 'when', 'optional', 'because', 'describe', 'message', 'secret', 'show')
@@ -222,10 +216,12 @@ def _rule_pep508_requirement(value, params, path, found):
         raise _Problem('%s is not a PEP 508 requirement (a string %s)' % (show(value), example))
     words = value.split()
     options = [w for i, w in enumerate(words) if w.startswith('--') or (i == 0 and w.startswith('-'))]
-    if Requirement is not None:
+    # ansible-core depends on packaging; without it only the pip-option and URL checks below apply
+    requirements = optional_module('packaging.requirements')
+    if requirements is not None:
         try:
-            requirement = Requirement(value)
-        except InvalidRequirement as error:
+            requirement = requirements.Requirement(value)
+        except requirements.InvalidRequirement as error:
             if options:
                 raise _Problem('%s is not a PEP 508 requirement %s: pip options (%s) belong in pip_args'
                                % (show(value), example, ', '.join(options)))
@@ -235,7 +231,7 @@ def _rule_pep508_requirement(value, params, path, found):
     if options:
         raise _Problem('%s is not a PEP 508 requirement %s: pip options (%s) belong in pip_args'
                        % (show(value), example, ', '.join(options)))
-    if Requirement is None:
+    if requirements is None:
         return
     if requirement.url and _SHELL_CHARS.search(requirement.url):
         raise _Problem('%s is not a PEP 508 requirement %s: its URL has characters a shell interprets'

@@ -7,24 +7,31 @@ Controller-side only.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import re
 from collections.abc import Mapping
-
-try:
-    import zoneinfo
-except ImportError:  # Python < 3.9 on the controller
-    zoneinfo = None
-
-try:
-    from cryptography import x509
-except ImportError:  # ansible-core requires cryptography, but stay importable without it
-    x509 = None
 
 _PEM_BLOCK = re.compile(
     r'-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END CERTIFICATE-----'
 )
 _ZONEINFO_DIRS = ('/usr/share/zoneinfo', '/usr/lib/zoneinfo', '/usr/share/lib/zoneinfo')
+
+
+@functools.lru_cache(maxsize=None)
+def optional_module(name):
+    """The module ``name`` imported on first use, or None when the controller lacks it.
+
+    Ansible imports a filter or test plugin afresh in every worker process, that is for every task and host that
+    uses it: importing cryptography.x509 and packaging there took 0.1 CPU-second each time, so the
+    checks import what they need only when a value needs it.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # zoneinfo before Python 3.9; cryptography or packaging missing: checks degrade
+        return None
+
 
 # Local user and group names the roles accept: what Debian's useradd/groupadd accept without --badname,
 # less the trailing '$' of machine accounts. Lower case letters, digits, '_', '-' and '.', starting with a
@@ -41,6 +48,7 @@ def pem_certificate(value):
     blocks = _PEM_BLOCK.findall(value)
     if not blocks or _PEM_BLOCK.sub('', value).strip():
         return False
+    x509 = optional_module('cryptography.x509')
     if x509 is None:
         return True
     try:
@@ -51,6 +59,7 @@ def pem_certificate(value):
 
 def _known_timezones():
     names = set()
+    zoneinfo = optional_module('zoneinfo')
     if zoneinfo is not None:
         names = set(zoneinfo.available_timezones())
     return names
