@@ -74,7 +74,7 @@ def mitogen_strategies() -> str:
 
 def check_once(strategy: str, hosts: dict[str, str]) -> dict:
     env = dict(os.environ, ANSIBLE_STRATEGY=strategy, ANSIBLE_STRATEGY_PLUGINS=mitogen_strategies(),
-               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACKS_ENABLED='')
+               ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
     cpu_before, usage_before, start = hosts_cpu_s(hosts), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     proc = subprocess.run(['ansible-playbook', '-i', 'inventories/lab', 'playbooks/site.yml', '--check'], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=False)
