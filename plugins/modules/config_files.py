@@ -178,7 +178,7 @@ EXAMPLES = r"""
   mlops.hosts.config_files:
     files:
       - path: /etc/jupyter/jupyter_server_config.py
-        content: "{{ lookup('ansible.builtin.template', 'jupyter_server_config.py.j2') }}"
+        content: "{{ lookup('mlops.hosts.template', 'jupyter_server_config.py.j2') }}"
       - path: /etc/jupyter/token
         content: "{{ jupyter_token }}\n"
         owner: root
