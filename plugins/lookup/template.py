@@ -4,13 +4,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from ansible.plugins.lookup.template import LookupModule as BuiltinTemplateLookup
-
 DOCUMENTATION = r"""
 name: template
-author: mlops.hosts maintainers
+author: mlops.hosts maintainers (@mlops-hosts)
 short_description: Render template files like ansible.builtin.template's lookup, without copying every variable
 description:
   - Returns, for each template file named, the file rendered with Jinja2, with the same search path (the role's
@@ -73,6 +69,10 @@ _raw:
   type: list
   elements: str
 """
+
+from collections.abc import Mapping
+
+from ansible.plugins.lookup.template import LookupModule as BuiltinTemplateLookup
 
 
 class _CopiedShallow(Mapping):
