@@ -49,7 +49,8 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg=args['guard_msg'])
 
         facts = dict(task_vars.get('ansible_facts') or {})
-        if any(name not in facts for name in args['facts']):
+        result['facts_gathered'] = any(name not in facts for name in args['facts'])
+        if result['facts_gathered']:
             gathered = self._execute_module(module_name=_SETUP, module_args={'gather_subset': args['gather_subset']},
                                             task_vars=task_vars)
             self._remove_tmp_path(self._connection._shell.tmpdir)

@@ -17,7 +17,7 @@ description:
   - Returns the distribution, the most specific distribution vars file of O(vars_dir) and O(network) unchanged.
   - One task where there were three (setup, assert, set_fact), since each task costs the controller 0.06-0.08
     CPU-seconds whatever it does (benchmarks/README.md) and this entry point runs once per role and host.
-version_added: 1.0.0
+version_added: 0.8.0
 author: mlops.hosts maintainers (@mlops-hosts)
 options:
   gather_subset:
@@ -107,6 +107,10 @@ vars_file:
   returned: success
   type: str
   sample: /path/to/roles/spark/vars/Debian_12.yml
+facts_gathered:
+  description: Whether one of O(facts) was missing, so that M(ansible.builtin.setup) ran on the host.
+  returned: always
+  type: bool
 ansible_facts:
   description: The facts M(ansible.builtin.setup) gathered, when one of O(facts) was missing.
   returned: when facts were gathered

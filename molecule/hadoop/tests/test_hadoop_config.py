@@ -44,6 +44,9 @@ def module_executions(run, hostname):
             result = task['hosts'].get(hostname)
             if result is None or result.get('action') in CONTROLLER_ACTIONS:
                 continue
+            # Every role's distribution check runs setup on the host only when a fact it reads is missing.
+            if result.get('action') == 'mlops.hosts.distribution_check' and not result.get('facts_gathered'):
+                continue
             for item in result.get('results') or [result]:
                 if not item.get('skipped'):
                     names.append(task['task']['name'].split(' : ')[-1])
@@ -76,7 +79,7 @@ def test_no_change_run_executes_few_modules_and_restarts_nothing(host, hostname)
     assert run.rc == 0, run.output
     assert run.changed_tasks(hostname) == []
     assert module_executions(run, hostname) == [
-        'Gather the facts the role reads',   # one gather for hadoop and java
+        'Check the use and the distribution, gathering the facts the role reads when missing',   # once for hadoop and java
         'Install the OpenJDK headless package and the Java trust store of the system CAs',
         'Look at the marker of the release in use',
         'Look up the service groups',
