@@ -72,6 +72,34 @@ def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
     return problems + ([proc.stdout[-4000:]] if problems else [])
 
 
+def refusals_all(role: str, cases: list[dict]) -> tuple[list[str], str]:
+    """The role's preflight on every case of bad input (public variables only, as preflight_all) in one
+    ansible-playbook run: each case's one failure message, in order, and the run's whole output. Fails the test when
+    a case is not refused or anything changed."""
+    inventory = {'all': {'hosts': {f'case{index}': {**variables, 'preflight_role': role, 'ansible_connection': 'local'}
+                                   for index, variables in enumerate(cases)}}}
+    env = ansible_env(ANSIBLE_FORKS=str(len(cases)), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
+    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
+    with tempfile.NamedTemporaryFile('w', suffix='.json') as hosts:
+        json.dump(inventory, hosts)
+        hosts.flush()
+        proc = subprocess.run(['ansible-playbook', '-i', hosts.name, str(PLAYBOOK), '--tags', f'{role}_preflight',
+                               '--extra-vars', json.dumps({'preflight_hosts': 'all'})],
+                              env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    out = proc.stdout + proc.stderr
+    report = json.loads(proc.stdout[proc.stdout.index('{'):])
+    messages = {}
+    for play in report['plays']:
+        for task in play['tasks']:
+            for name, result in task['hosts'].items():
+                if result.get('failed'):
+                    messages.setdefault(name, []).append(str(result.get('msg', '')))
+    for index, case in enumerate(cases):
+        counts = report['stats'].get(f'case{index}', {})
+        assert counts.get('failures') == 1 and not counts.get('changed'), f'{case}: {counts}\n{out[-3000:]}'
+    return [messages[f'case{index}'][0] for index in range(len(cases))], out
+
+
 def refusal(role: str, extra_vars: dict, inventory: str = 'localhost,', spec: bool = True) -> str:
     """The one failure of the role's preflight on bad input, before any change: its message, quotes unescaped."""
     result = preflight(extra_vars, role, inventory, spec)
@@ -277,19 +305,20 @@ def test_airflow_refuses_to_move_a_host_to_another_database(tmp_path):
 def test_airflow_database_url_refusals_hide_the_password(tmp_path):
     """An existing database: a remote server without a certificate check is refused, the URL's password never shown;
     a host set up on another database is refused by the same identity check, naming airflow_database_url."""
-    for url in ('postgresql://airflow:S3cret-db@db.example.com/airflow',
-                'postgresql://airflow:S3cret-db@db.example.com:5432/airflow?sslmode=require',
-                'mysql://airflow:S3cret-db@db.example.com/airflow?sslmode=verify-full',
-                'postgresql://airflow:S3cret db@db.example.com/airflow?sslmode=verify-full'):
-        error = refusal('airflow', {'airflow_database_url': url})
-        assert 'airflow_database_url: (secret of' in error and 'is not a PostgreSQL URL (postgresql or postgresql+psycopg2) of a user' in error, error
-        assert 'S3cret' not in error, error
+    not_postgresql = ('postgresql://airflow:S3cret-db@db.example.com/airflow',
+                      'postgresql://airflow:S3cret-db@db.example.com:5432/airflow?sslmode=require',
+                      'mysql://airflow:S3cret-db@db.example.com/airflow?sslmode=verify-full',
+                      'postgresql://airflow:S3cret db@db.example.com/airflow?sslmode=verify-full')
     # A server named elsewhere than the host part, where the TLS rule would not see it.
-    for url in ('postgresql://airflow:S3cret-db@/airflow?host=db.example.com',
-                'postgresql://airflow:S3cret-db@localhost/airflow?hostaddr=203.0.113.5',
-                'postgresql://airflow:S3cret-db@db.example.com/airflow?sslmode=verify-full&sslmode=disable'):
-        error = refusal('airflow', {'airflow_database_url': url})
-        assert 'is not a URL whose server is its host part' in error and 'S3cret' not in error, error
+    elsewhere = ('postgresql://airflow:S3cret-db@/airflow?host=db.example.com',
+                 'postgresql://airflow:S3cret-db@localhost/airflow?hostaddr=203.0.113.5',
+                 'postgresql://airflow:S3cret-db@db.example.com/airflow?sslmode=verify-full&sslmode=disable')
+    errors, out = refusals_all('airflow', [{'airflow_database_url': url} for url in not_postgresql + elsewhere])
+    assert 'S3cret' not in out, out
+    for url, error in zip(not_postgresql, errors):
+        assert 'airflow_database_url: (secret of' in error and 'is not a PostgreSQL URL (postgresql or postgresql+psycopg2) of a user' in error, (url, error)
+    for url, error in zip(elsewhere, errors[len(not_postgresql):]):
+        assert 'is not a URL whose server is its host part' in error, (url, error)
     kept = tmp_path / 'metadata-database'
     kept.write_text('database airflow on airflow1\n')
     url = 'postgresql://team:S3cret%40db@db.example.com:6432/team_airflow?sslmode=verify-full'
