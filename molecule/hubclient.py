@@ -6,6 +6,7 @@ requests are sent to the IP and the certificate is checked against localhost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -92,12 +93,25 @@ class Hub:
 
         kernel None starts the server's default kernel, as a new notebook does.
         """
+        with self.kernel(user, token, kernel) as run:
+            return run(code, timeout)
+
+    @contextlib.contextmanager
+    def kernel(self, user: str, token: str, kernel: str | None = 'datascience'):
+        """A kernel started in the user's server for the block: yields run(code, timeout=180), which returns what the
+        code printed (an AssertionError with the traceback when it raised); the kernel is shut down at the end."""
         headers = {'Authorization': f'token {token}'}
         api = f'{self.url}/user/{user}/api'
         started = self.session().post(f'{api}/kernels', json={'name': kernel} if kernel else {}, headers=headers,
                                       timeout=60)
         started.raise_for_status()
         kernel_id = started.json()['id']
+        try:
+            yield lambda code, timeout=180: self._run(user, token, kernel_id, code, timeout)
+        finally:
+            self.session().delete(f'{api}/kernels/{kernel_id}', headers=headers, timeout=30)
+
+    def _run(self, user: str, token: str, kernel_id: str, code: str, timeout: int) -> str:
         ws = websocket.create_connection(
             f'wss://{self.ip}/user/{user}/api/kernels/{kernel_id}/channels',
             header=[f'Authorization: token {token}'],
@@ -124,5 +138,4 @@ class Hub:
                     break
         finally:
             ws.close()
-            self.session().delete(f'{api}/kernels/{kernel_id}', headers=headers, timeout=30)
         return ''.join(out)

@@ -12,6 +12,8 @@ from sparkcheck import cluster_info
 testinfra_hosts = ['ansible://sc-client']
 
 USER, PASSWORD = 'alice', 'alice-password'
+# Another member of the hub's group (molecule.yml), for the Spark UI that is alice's alone.
+OTHER, OTHER_PASSWORD = 'carol', 'carol-password'
 WORKERS = ['sc-worker1', 'sc-worker2']
 MASTER_URL = 'spark://sc-master:7077'
 ENV = '/opt/mlops/envs/datascience'
@@ -64,6 +66,38 @@ def test_pyspark_kernel_has_spark_and_sc_without_defining_them(hub, token, maste
     application = printed.split('app ', 1)[1].split()[0]
     info = cluster_info(master)
     assert application in {app['id'] for app in info['active_apps'] + info['completed_apps']}, info
+
+
+def test_spark_application_ui_through_the_hub_for_its_user_alone(hub, token, host):
+    """A running application's UI (jobs, stages, SQL) at the user's server URL through jupyter-server-proxy, its links
+    under that path; another user of the hub is refused; the UI listens on loopback only, and the job still ran on
+    the cluster's workers (the driver's RPC on the address that reaches the master)."""
+    code = ('url = sc.uiWebUrl\n'
+            'print("ui", url)\n'
+            'print("base", spark.conf.get("spark.ui.proxyBase"))\n'
+            'print("count", spark.range(1000).selectExpr("id % 7 AS k").groupBy("k").count().count())\n'
+            'print("executors", sc._jsc.sc().getExecutorMemoryStatus().size() - 1)\n')
+    with hub.kernel(USER, token, 'spark') as run:
+        printed = run(code, timeout=300)
+        port = int(printed.split('ui ', 1)[1].split()[0].rsplit(':', 1)[1])
+        base = f'/user/{USER}/proxy/{port}'
+        assert f'base {base}\n' in printed, printed
+        assert 'count 7' in printed, printed
+        assert int(printed.split('executors ', 1)[1].split()[0]) >= 1, printed
+
+        jobs = hub.session().get(f'{hub.url}{base}/jobs/', headers={'Authorization': f'token {token}'}, timeout=60)
+        assert jobs.status_code == 200, (jobs.status_code, jobs.text[:500])
+        assert 'Spark Jobs' in jobs.text, jobs.text[:1000]
+        assert f'href="{base}/stages/"' in jobs.text, 'the UI links are not under the proxy path'
+
+        other = hub.token(OTHER, OTHER_PASSWORD)
+        refused = hub.session().get(f'{hub.url}{base}/jobs/', headers={'Authorization': f'token {other}'},
+                                    timeout=60, allow_redirects=False)
+        assert refused.status_code == 403, (refused.status_code, refused.text[:500])
+
+        listening = host.check_output(f'ss -Hltn "sport = :{port}"').split('\n')
+        locals_ = {line.split()[3] for line in listening if line.strip()}
+        assert locals_ == {f'127.0.0.1:{port}'}, f'the UI listens on {locals_}, not on loopback alone'
 
 
 def test_pyspark_kernel_starts_promptly_while_the_master_is_down(hub, token, master):
