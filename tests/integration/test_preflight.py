@@ -43,11 +43,11 @@ def preflight(extra_vars: dict, role: str = 'base', inventory: str = 'localhost,
         env=env, capture_output=True, text=True, check=False, cwd=ROOT)
 
 
-def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
+def run_cases(cases: list[tuple[str, dict]]) -> subprocess.CompletedProcess:
     """Every (role, variables) of cases in one ansible-playbook run: each case is a host of its own (connection local)
-    with the variables as its host vars, so that cases of good input cost one start of Ansible. Host vars rank below a
-    role's own variables: only public variables (role defaults) can be given here, unlike preflight()'s extra vars.
-    Returns the problems: each case whose host failed or changed something, with the output's end."""
+    with the variables as its host vars, so that many cases cost one start of Ansible. Host vars rank below a role's
+    own variables: only public variables (role defaults) can be given here, unlike preflight()'s extra vars. The
+    output is the JSON callback's report, whose hosts are case0, case1 and so on."""
     inventory = {'all': {'hosts': {
         f'case{index}': {**variables, 'preflight_role': role, 'ansible_connection': 'local'}
         for index, (role, variables) in enumerate(cases)}}}
@@ -57,9 +57,15 @@ def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
     with tempfile.NamedTemporaryFile('w', suffix='.json') as hosts:
         json.dump(inventory, hosts)
         hosts.flush()
-        proc = subprocess.run(['ansible-playbook', '-i', hosts.name, str(PLAYBOOK), '--tags', tags,
+        return subprocess.run(['ansible-playbook', '-i', hosts.name, str(PLAYBOOK), '--tags', tags,
                                '--extra-vars', json.dumps({'preflight_hosts': 'all'})],
                               env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+
+
+def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
+    """The cases of good input in one run (run_cases). Returns the problems: each case whose host failed or changed
+    something, with the output's end."""
+    proc = run_cases(cases)
     try:
         stats = json.loads(proc.stdout[proc.stdout.index('{'):])['stats']
     except ValueError:
@@ -73,19 +79,9 @@ def preflight_all(cases: list[tuple[str, dict]]) -> list[str]:
 
 
 def refusals_all(role: str, cases: list[dict]) -> tuple[list[str], str]:
-    """The role's preflight on every case of bad input (public variables only, as preflight_all) in one
-    ansible-playbook run: each case's one failure message, in order, and the run's whole output. Fails the test when
-    a case is not refused or anything changed."""
-    inventory = {'all': {'hosts': {f'case{index}': {**variables, 'preflight_role': role, 'ansible_connection': 'local'}
-                                   for index, variables in enumerate(cases)}}}
-    env = ansible_env(ANSIBLE_FORKS=str(len(cases)), ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
-    env.pop('ANSIBLE_CALLBACKS_ENABLED', None)
-    with tempfile.NamedTemporaryFile('w', suffix='.json') as hosts:
-        json.dump(inventory, hosts)
-        hosts.flush()
-        proc = subprocess.run(['ansible-playbook', '-i', hosts.name, str(PLAYBOOK), '--tags', f'{role}_preflight',
-                               '--extra-vars', json.dumps({'preflight_hosts': 'all'})],
-                              env=env, capture_output=True, text=True, check=False, cwd=ROOT)
+    """The role's preflight on every case of bad input in one run (run_cases): each case's one failure message, in
+    order, and the run's whole output. Fails the test when a case is not refused or anything changed."""
+    proc = run_cases([(role, variables) for variables in cases])
     out = proc.stdout + proc.stderr
     report = json.loads(proc.stdout[proc.stdout.index('{'):])
     messages = {}
