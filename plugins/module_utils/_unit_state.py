@@ -165,6 +165,21 @@ def unit_pids(control_group, main_pid=0, cgroup=CGROUP, proc=PROC):
     return sorted(pids)
 
 
+def without_programs(pids, prefixes, proc=PROC):
+    """pids without the processes any of whose command line arguments starts with one of prefixes.
+
+    A process that ended meanwhile (its cmdline unreadable) is kept: the caller counts what it saw.
+    """
+    if not prefixes:
+        return list(pids)
+    kept = []
+    for pid in pids:
+        args = _read(os.path.join(proc, str(pid), 'cmdline')).split('\0')
+        if not any(arg.startswith(prefix) for arg in args if arg for prefix in prefixes):
+            kept.append(pid)
+    return kept
+
+
 def _uid(pid, proc=PROC):
     """The real user ID of pid (from /proc/<pid>/status, readable by anyone), or None."""
     for line in _read(os.path.join(proc, str(pid), 'status')).splitlines():

@@ -161,6 +161,14 @@ options:
             O(units[].when_busy).
         type: bool
         default: false
+      busy_ignore:
+        description:
+          - Path prefixes of programs that hold no state a restart would lose, for example helpers a Jupyter
+            server runs for its user. With O(units[].busy_children), a process any of whose command line
+            arguments starts with one of these does not make the unit busy.
+        type: list
+        elements: str
+        default: []
       when_busy:
         description:
           - What to do with a restart due while the unit is busy (see O(units[].busy_ports) and
@@ -751,7 +759,7 @@ class SystemdUnits:
             if clients:
                 busy.append('%d client(s) are connected' % clients)
             if item['busy_children']:
-                others = len(self._pids(item)) - 1
+                others = len(_unit_state.without_programs(self._pids(item), item['busy_ignore'])) - 1
                 if others > 0:
                     busy.append('%d process(es) run beside its main process' % others)
             if busy:
@@ -895,6 +903,7 @@ def main():
                     listen_ports=dict(type='list', elements='int', default=[]),
                     busy_ports=dict(type='list', elements='int', default=[]),
                     busy_children=dict(type='bool', default=False),
+                    busy_ignore=dict(type='list', elements='str', default=[]),
                     when_busy=dict(type='str', choices=['restart', 'defer'], default='restart'),
                 ),
             ),

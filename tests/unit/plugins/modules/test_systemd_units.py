@@ -677,7 +677,7 @@ def proc(tmp_path, monkeypatch):
     state = systemd_units._unit_state
     monkeypatch.setattr(state, 'PROC', str(root))
     for function in (state.tcp_rows, state.listeners, state.socket_inodes, state.connected_clients,
-                     state.port_listeners):
+                     state.port_listeners, state.without_programs):
         monkeypatch.setattr(function, '__defaults__', function.__defaults__[:-1] + (str(root),))
     monkeypatch.setattr(state.unit_pids, '__defaults__', (0, str(cgroup), str(root)))
     return root
@@ -886,6 +886,29 @@ def test_busy_children_defer_while_kernels_run(systemd, clock, proc, tmp_path, p
 
     result = run({'units': [{'name': 'jupyter-alice-singleuser', 'inputs': [config], 'busy_children': True,
                              'when_busy': 'defer'}]})
+
+    assert result['units'][0]['restart_deferred'] is deferred
+    assert result['units'][0]['actions'] == ([] if deferred else ['restart'])
+
+
+@pytest.mark.parametrize('helper_args, deferred', [
+    (['/usr/bin/python3', '/usr/local/lib/mlops/jupyter-proxied/virtual-desktop-bridge', '/tmp/s'], False),
+    (['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '/run/kernel-1.json'], True),
+])
+def test_busy_children_leave_out_programs_that_hold_no_state(systemd, clock, proc, tmp_path, helper_args, deferred,
+                                                             monkeypatch):
+    monkeypatch.setattr(systemd_units.AnsibleModule, 'warn', lambda module, text: None)
+    config = write(tmp_path / 'jupyterhub_config.py', 10)
+    cgroup = tmp_path / 'cgroup' / 'system.slice' / 'jupyter-alice-singleuser.service'
+    cgroup.mkdir(parents=True)
+    (cgroup / 'cgroup.procs').write_text('4242\n4300\n')
+    (proc / '4300').mkdir()
+    (proc / '4300' / 'cmdline').write_text('\0'.join(helper_args) + '\0')
+    systemd.add('jupyter-alice-singleuser.service', 'running', **started(
+        ControlGroup='/system.slice/jupyter-alice-singleuser.service', MainPID='4242'))
+
+    result = run({'units': [{'name': 'jupyter-alice-singleuser', 'inputs': [config], 'busy_children': True,
+                             'busy_ignore': ['/usr/local/lib/mlops/jupyter-proxied/'], 'when_busy': 'defer'}]})
 
     assert result['units'][0]['restart_deferred'] is deferred
     assert result['units'][0]['actions'] == ([] if deferred else ['restart'])
