@@ -204,6 +204,9 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
      ["jupyterhub_extra_packages[0]: 'jupyterlab-git --pre' is not a PEP 508 requirement"]),
     ('jupyterhub', {'jupyterhub_npm_version': '10.9.9; rm -rf /', 'jupyterhub_npm_checksum': 'd60f' * 32},
      ["jupyterhub_npm_version: '10.9.9; rm -rf /' is not an npm release such as 10.9.9"]),
+    ('jupyterhub', {'jupyterhub_version': '5.4.3; rm -rf /', 'jupyterhub_server_proxy_version': '>=4'},
+     ["jupyterhub_version: '5.4.3; rm -rf /' is not a release number such as 4.6.0",
+      "jupyterhub_server_proxy_version: '>=4' is not a release number such as 4.6.0"]),
     ('jupyterhub', {'jupyterhub_npm_version': '11.6.2'},
      ["jupyterhub_npm_checksum: '' is not a SHA-512 checksum: 'sha512:' and 128 hex digits, or the hex digits alone "
       "(of npm 11.6.2's tarball, from the registry's dist.integrity; the role knows 10.9.9, 8.19.4 only)"]),
@@ -238,7 +241,8 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
       "airflow_environment['JAVA_OPTS']: \"-Dx='y'\" is not a string of one line without quotes",
       "airflow_connections[0].extra_file: 'client.properties' is not an absolute path"]),
 ], ids=['member-with-space', 'two-problems-one-run', 'port-out-of-range', 'admin-users-string',
-        'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'npm-version-with-shell', 'npm-without-checksum',
+        'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'npm-version-with-shell', 'pypi-versions',
+        'npm-without-checksum',
         'git-settings', 'profiles', 'shell-in-marker', 'pip-option-in-packages',
         'airflow-environment-and-extra-file'])
 def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
