@@ -8,6 +8,8 @@ command -v shellcheck >/dev/null || want+=(shellcheck)
 # The virtual desktop tests log in over RDP with xfreerdp under Xvfb.
 command -v xfreerdp >/dev/null || want+=(freerdp2-x11)
 command -v Xvfb >/dev/null || want+=(xvfb)
+# The desktop-in-JupyterLab test opens it in headless Chromium, driven by Playwright (requirements-dev.txt).
+command -v chromium >/dev/null || want+=(chromium)
 command -v curl >/dev/null || want+=(curl)
 # Ansible, Molecule and the tests reach the lab's hosts over SSH (lab/lib.sh lab_ssh_key).
 command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || want+=(openssh-client)

@@ -7,15 +7,18 @@ only trust anchor.
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import struct
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import websocket
+from PIL import Image
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 try:
@@ -26,6 +29,15 @@ except ImportError:  # cryptography < 43
 NOVNC_PORT = 6080
 RDP_PORT = 3389
 CERT = '/etc/virtual-desktop/tls/cert.pem'
+SIZE = (1280, 800)  # virtual_desktop_geometry (molecule.yml)
+
+
+def artifacts() -> Path:
+    """Kept after the scenario's destroy (which removes its ephemeral directory): .build/artifacts/."""
+    root = Path(os.environ.get('MOLECULE_PROJECT_DIRECTORY', tempfile.gettempdir()))
+    path = root / '.build' / 'artifacts' / 'virtual_desktop'
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @dataclass
@@ -75,30 +87,43 @@ def _vnc_response(password: str, challenge: bytes) -> bytes:
     return encryptor.update(challenge) + encryptor.finalize()
 
 
+def _security_types(stream: _WebsocketStream) -> tuple[list[int], str]:
+    """RFB 3.8's version exchange and the security types offered; with none, the reason given instead."""
+    version = stream.read(12)
+    assert version.startswith(b'RFB 003.'), version
+    stream.send(b'RFB 003.008\n')
+    count = stream.read(1)[0]
+    if count == 0:
+        return [], _reason(stream)
+    return list(stream.read(count)), ''
+
+
+def _reason(stream: _WebsocketStream) -> str:
+    return stream.read(struct.unpack('>I', stream.read(4))[0]).decode(errors='replace')
+
+
+def _server_name(stream: _WebsocketStream) -> str:
+    """ClientInit (shared), then the desktop's name from ServerInit."""
+    stream.send(b'\x01')
+    header = stream.read(24)
+    return stream.read(struct.unpack('>I', header[20:24])[0]).decode(errors='replace')
+
+
 def vnc_login(desktop: Desktop, token: str, password: str) -> tuple[bool, str]:
     """RFB 3.8 over noVNC's websocket up to ServerInit. Returns (authenticated, desktop name or reason)."""
     ws = desktop.websocket(token)
     try:
         stream = _WebsocketStream(ws)
-        version = stream.read(12)
-        assert version.startswith(b'RFB 003.'), version
-        stream.send(b'RFB 003.008\n')
-        count = stream.read(1)[0]
-        if count == 0:
-            reason = stream.read(struct.unpack('>I', stream.read(4))[0])
-            return False, reason.decode(errors='replace')
-        types = stream.read(count)
-        assert 1 not in types, f'the server offers security type None: {list(types)}'
-        assert 2 in types, f'the server does not offer VNC authentication: {list(types)}'
+        types, reason = _security_types(stream)
+        if not types:
+            return False, reason
+        assert 1 not in types, f'the server offers security type None: {types}'
+        assert 2 in types, f'the server does not offer VNC authentication: {types}'
         stream.send(b'\x02')
         stream.send(_vnc_response(password, stream.read(16)))
         if struct.unpack('>I', stream.read(4))[0] != 0:
-            reason = stream.read(struct.unpack('>I', stream.read(4))[0])
-            return False, reason.decode(errors='replace')
-        stream.send(b'\x01')  # ClientInit: shared
-        header = stream.read(24)
-        name = stream.read(struct.unpack('>I', header[20:24])[0])
-        return True, name.decode(errors='replace')
+            return False, _reason(stream)
+        return True, _server_name(stream)
     finally:
         ws.close()
 
@@ -157,3 +182,28 @@ def rdp_auth(desktop: Desktop, user: str, password: str) -> subprocess.Completed
         ['xfreerdp', '+auth-only', f'/v:{desktop.ip}:{RDP_PORT}', f'/u:{user}', f'/p:{password}', '/sec:tls',
          '/cert:ignore', '/log-level:INFO'],
         capture_output=True, text=True, timeout=120, check=False)
+
+
+def looks_like_a_desktop(image: Image.Image) -> bool:
+    """Not blank: many colours, and a panel (a top or bottom band unlike the middle of the screen)."""
+    rgb = image.convert('RGB')
+    colours = len(rgb.getcolors(maxcolors=1 << 20) or [])
+    width, height = rgb.size
+    top = rgb.crop((0, 0, width, 24)).getcolors(maxcolors=1 << 20) or []
+    bottom = rgb.crop((0, height - 48, width, height)).getcolors(maxcolors=1 << 20) or []
+    return colours > 50 and (len(top) > 5 or len(bottom) > 5)
+
+
+def rfb_server_init(ws: websocket.WebSocket) -> tuple[list[int], str]:
+    """RFB 3.8 up to ServerInit on a websocket that offers security None alone.
+
+    Returns (the security types offered, the desktop's name); with no type offered, the name is the reason given.
+    """
+    stream = _WebsocketStream(ws)
+    types, reason = _security_types(stream)
+    if types != [1]:
+        return types, reason
+    stream.send(b'\x01')
+    result = struct.unpack('>I', stream.read(4))[0]
+    assert result == 0, f'SecurityResult {result} after security type None'
+    return types, _server_name(stream)

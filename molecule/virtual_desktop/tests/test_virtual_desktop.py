@@ -7,30 +7,21 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 from conftest import LAB_SSH_PORT, run_playbook, scenario_playbook, tcp_listeners
-from desktopclient import NOVNC_PORT, RDP_PORT, Desktop, WebsocketBridge, vnc_login
+from desktopclient import NOVNC_PORT, RDP_PORT, SIZE, Desktop, WebsocketBridge, artifacts, looks_like_a_desktop, vnc_login
 from PIL import Image, ImageGrab
 
 USERS = {'alice': 1, 'bob': 2}
 RDP_PASSWORD = 'alice-password'
 VNC_DIR = '/var/lib/virtual-desktop/vnc'
-SIZE = (1280, 800)
+# JupyterHub beside the desktops (the "Desktop" launcher, test_jupyter_desktop.py).
+HUB_PORT = 443
 
 DISTRO = os.environ.get('MOLECULE_DISTRO', 'debian12')
 testinfra_hosts = [f'ansible://vdesk-{DISTRO}']
-
-
-def artifacts() -> Path:
-    """Kept after the scenario's destroy (which removes its ephemeral directory): .build/artifacts/."""
-    root = Path(os.environ.get('MOLECULE_PROJECT_DIRECTORY', tempfile.gettempdir()))
-    path = root / '.build' / 'artifacts' / 'virtual_desktop'
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture(scope='module')
@@ -40,16 +31,6 @@ def desktop(host, hostname, tmp_path_factory) -> Desktop:
 
 def vnc_password(host, user: str) -> str:
     return host.check_output(f'cat {VNC_DIR}/{user}.password').strip()
-
-
-def looks_like_a_desktop(image: Image.Image) -> bool:
-    """Not blank: many colours, and a panel (a top or bottom band unlike the middle of the screen)."""
-    rgb = image.convert('RGB')
-    colours = len(rgb.getcolors(maxcolors=1 << 20) or [])
-    width, height = rgb.size
-    top = rgb.crop((0, 0, width, 24)).getcolors(maxcolors=1 << 20) or []
-    bottom = rgb.crop((0, height - 48, width, height)).getcolors(maxcolors=1 << 20) or []
-    return colours > 50 and (len(top) > 5 or len(bottom) > 5)
 
 
 def test_check_after_converge_reports_no_change(host, hostname):
@@ -64,7 +45,7 @@ def test_vnc_servers_listen_on_loopback_only(host):
         assert {a for a in listening if a.endswith(f':{5900 + display}')} == {f'127.0.0.1:{5900 + display}'}, listening
     public = {a.rsplit(':', 1)[1] for a in listening
               if not a.startswith(('127.', '[::ffff:127.', '[::1]', '::1'))}
-    assert public == {str(NOVNC_PORT), str(RDP_PORT)}, listening
+    assert public == {str(NOVNC_PORT), str(RDP_PORT), str(HUB_PORT)}, listening
 
 
 def test_each_user_gets_a_password_of_their_own_kept_private(host):
@@ -210,7 +191,7 @@ def test_scan_from_another_lab_host_finds_only_the_websocket_and_rdp(host, deskt
         'with f.ThreadPoolExecutor(256) as pool:\n'
         '    print(sorted(p for p in pool.map(probe, range(1, 65536)) if p))\n')
     found = scanner.check_output(f"python3 -c '{script}'")
-    assert found == str(sorted([LAB_SSH_PORT, RDP_PORT, NOVNC_PORT])), found
+    assert found == str(sorted([LAB_SSH_PORT, HUB_PORT, RDP_PORT, NOVNC_PORT])), found
 
 
 def test_settings_survive_a_restart_and_passwords_are_not_regenerated(host, hostname):
