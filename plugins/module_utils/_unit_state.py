@@ -166,7 +166,8 @@ def unit_pids(control_group, main_pid=0, cgroup=CGROUP, proc=PROC):
 
 
 def without_programs(pids, prefixes, proc=PROC):
-    """pids without the processes any of whose command line arguments starts with one of prefixes.
+    """pids without the processes whose program starts with one of prefixes: the first command line argument, or
+    the second after an interpreter (python3 <script>), resolved to a real path.
 
     A process that ended meanwhile (its cmdline unreadable) is kept: the caller counts what it saw.
     """
@@ -174,8 +175,9 @@ def without_programs(pids, prefixes, proc=PROC):
         return list(pids)
     kept = []
     for pid in pids:
-        args = _read(os.path.join(proc, str(pid), 'cmdline')).split('\0')
-        if not any(arg.startswith(prefix) for arg in args if arg for prefix in prefixes):
+        args = _read(os.path.join(proc, str(pid), 'cmdline')).split('\0')[:2]
+        programs = [os.path.realpath(arg) for arg in args if arg.startswith('/')]
+        if not any(program.startswith(prefix) for program in programs for prefix in prefixes):
             kept.append(pid)
     return kept
 

@@ -164,8 +164,9 @@ options:
       busy_ignore:
         description:
           - Path prefixes of programs that hold no state a restart would lose, for example helpers a Jupyter
-            server runs for its user. With O(units[].busy_children), a process any of whose command line
-            arguments starts with one of these does not make the unit busy.
+            server runs for its user. With O(units[].busy_children), a process whose program (its first command
+            line argument, or the second after an interpreter, as a real path) starts with one of these does not
+            make the unit busy.
         type: list
         elements: str
         default: []

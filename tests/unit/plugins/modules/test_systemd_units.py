@@ -894,6 +894,9 @@ def test_busy_children_defer_while_kernels_run(systemd, clock, proc, tmp_path, p
 @pytest.mark.parametrize('helper_args, deferred', [
     (['/usr/bin/python3', '/usr/local/lib/mlops/jupyter-proxied/virtual-desktop-bridge', '/tmp/s'], False),
     (['/usr/bin/python3', '-m', 'ipykernel_launcher', '-f', '/run/kernel-1.json'], True),
+    # A user's own job that only names a file there is no helper.
+    (['/bin/sh', '-c', 'sleep 1000', '/usr/local/lib/mlops/jupyter-proxied/virtual-desktop-bridge'], True),
+    (['/usr/bin/python3', '/usr/local/lib/mlops/jupyter-proxied/../../../../../home/alice/job.py'], True),
 ])
 def test_busy_children_leave_out_programs_that_hold_no_state(systemd, clock, proc, tmp_path, helper_args, deferred,
                                                              monkeypatch):
