@@ -207,6 +207,9 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
     ('jupyterhub', {'jupyterhub_version': '5.4.3; rm -rf /', 'jupyterhub_server_proxy_version': '>=4'},
      ["jupyterhub_version: '5.4.3; rm -rf /' is not a release number such as 4.6.0",
       "jupyterhub_server_proxy_version: '>=4' is not a release number such as 4.6.0"]),
+    ('jupyterhub', {'jupyterhub_server_proxy_version': '4.1.0'},
+     ["jupyterhub_server_proxy_version: '4.1.0' is not a release of 4.1.1 or later (3.2.3 or later in 3.x)",
+      'CVE-2024-28179']),
     ('jupyterhub', {'jupyterhub_npm_version': '11.6.2'},
      ["jupyterhub_npm_checksum: '' is not a SHA-512 checksum: 'sha512:' and 128 hex digits, or the hex digits alone "
       "(of npm 11.6.2's tarball, from the registry's dist.integrity; the role knows 10.9.9, 8.19.4 only)"]),
@@ -242,7 +245,7 @@ def test_role_bad_input_is_refused(role, extra_vars, names):
       "airflow_connections[0].extra_file: 'client.properties' is not an absolute path"]),
 ], ids=['member-with-space', 'two-problems-one-run', 'port-out-of-range', 'admin-users-string',
         'two-jupyterhub-problems', 'pip-option-in-extra-packages', 'npm-version-with-shell', 'pypi-versions',
-        'npm-without-checksum',
+        'server-proxy-without-websocket-login', 'npm-without-checksum',
         'git-settings', 'profiles', 'shell-in-marker', 'pip-option-in-packages',
         'airflow-environment-and-extra-file'])
 def test_refusal_names_variable_value_and_rule(role, extra_vars, expected):
