@@ -85,10 +85,37 @@ def test_desktop_through_the_hub_is_the_users_own_session_without_a_vnc_password
 
 def test_another_user_and_no_login_are_refused(hub, token):
     other = hub.token(OTHER, OTHER_PASSWORD)
-    for who, credential in ((OTHER, other), ('nobody', None)):
+    for who, credential, statuses in ((OTHER, other, (403,)), ('nobody', None, (302, 403))):
         with pytest.raises(websocket.WebSocketBadStatusException) as refused:
             desktop_websocket(hub, USER, credential).close()
-        assert refused.value.status_code in (302, 403), (who, refused.value)
+        assert refused.value.status_code in statuses, (who, refused.value)
+
+
+def test_the_bridge_socket_is_the_users_alone(host, hub, token):
+    """The socket the bridge listens on (in the /tmp of alice's server, PrivateTmp) and its directory admit alice alone:
+    connecting to a Unix socket needs write permission on it."""
+    desktop_websocket(hub, USER, token).close()  # the bridge runs
+    socket_path = host.check_output(f'pgrep -a -u {USER} -f {BRIDGE}').split()[3]
+    assert socket_path.startswith('/tmp/'), socket_path
+    # The server's /tmp is its unit's private one, seen from outside under /tmp/systemd-private-*.
+    private = f'/tmp/systemd-private-*-jupyter-{USER}-singleuser.service-*/tmp/{socket_path[len("/tmp/"):]}'
+    found = host.check_output(f"stat -c '%U %a %F' $(dirname {private}) {private}").splitlines()
+    assert found == [f'{USER} 700 directory', f'{USER} 600 socket'], found
+
+
+def test_a_stopped_desktop_is_reported_in_the_browser(host, hub, token):
+    unit = f'tigervncserver@:{DISPLAY}'
+    host.check_output(f'systemctl stop {unit}')
+    try:
+        ws = desktop_websocket(hub, USER, token)
+        try:
+            types, reason = rfb_server_init(ws)
+        finally:
+            ws.close()
+    finally:
+        host.check_output(f'systemctl start {unit}')
+    assert types == [] and f'the desktop of {USER} (display :{DISPLAY}) is not running' in reason, (types, reason)
+    assert host.run(f'timeout 60 sh -c "until ss -Htln | grep -q 127.0.0.1:{5900 + DISPLAY}; do sleep 1; done"').rc == 0
 
 
 def test_launcher_opens_the_desktop_in_chromium_showing_xfce(hub, token, hostname):
