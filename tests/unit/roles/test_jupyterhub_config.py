@@ -31,7 +31,8 @@ def render(**overrides) -> str:
             '__jupyterhub_authenticator_classes'],
         __jupyterhub_listen='0.0.0.0', __jupyterhub_hub_port=8091, __jupyterhub_api_port=8001,
         __jupyterhub_state_dir='/var/lib/jupyterhub', __jupyterhub_venv='/opt/mlops/envs/jupyterhub',
-        __jupyterhub_network_env='/etc/mlops/network.env')
+        __jupyterhub_network_env='/etc/mlops/network.env',
+        __jupyterhub_hub_fragments='/nonexistent/jupyterhub_config.d/*.json')
     values.update(overrides)
     text = env.get_template('jupyterhub_config.py.j2').render(**values)
     compile(text, 'jupyterhub_config.py', 'exec')
@@ -115,6 +116,15 @@ class _Config:
         setattr(self, name, value)
         return value
 
+    def __getitem__(self, name):
+        return getattr(self, name)
+
+    def __setitem__(self, name, value):
+        setattr(self, name, value)
+
+    def __contains__(self, name):
+        return name in self.__dict__
+
 
 class _Spawner:
     def __init__(self, user):
@@ -126,6 +136,28 @@ def _hub_config(text):
     names = {'get_config': _Config}
     exec(compile(text, 'jupyterhub_config.py', 'exec'), names)  # pylint: disable=exec-used  # noqa: S102
     return names
+
+
+def test_hub_fragments_add_services_and_join_roles_of_one_name(tmp_path):
+    """Other roles' fragments (the spark role's service) are merged in name order; two roles named alike are one."""
+    (tmp_path / '10-spark.json').write_text(json.dumps({'JupyterHub': {
+        'services': [{'name': 'spark', 'url': 'http://127.0.0.1:18099', 'command': ['python', 'spark-ui.py']}],
+        'load_roles': [{'name': 'user', 'scopes': ['self', 'access:services!service=spark']}]}}))
+    (tmp_path / '20-other.json').write_text(json.dumps({'JupyterHub': {
+        'load_roles': [{'name': 'user', 'scopes': ['self', 'access:services!service=other']}]}}))
+    (tmp_path / 'ignored.txt').write_text('{}')
+    hub = _hub_config(render(jupyterhub_idle_culler_enabled=True,
+                             __jupyterhub_hub_fragments=str(tmp_path / '*.json')))['c'].JupyterHub
+    assert [service['name'] for service in hub.services] == ['idle-culler', 'spark']
+    assert hub.load_roles == [
+        {'name': 'idle-culler', 'scopes': ['list:users', 'read:users:activity', 'read:servers', 'delete:servers'],
+         'services': ['idle-culler']},
+        {'name': 'user', 'scopes': ['self', 'access:services!service=spark', 'access:services!service=other']}]
+
+
+def test_without_hub_fragments_the_settings_are_the_roles_own():
+    hub = _hub_config(render(jupyterhub_idle_culler_enabled=False))['c'].JupyterHub
+    assert 'services' not in hub and 'load_roles' not in hub
 
 
 def test_git_identities_reach_a_listed_users_server_only():
