@@ -231,3 +231,26 @@ def test_spark_on_yarn_and_standby_masters_are_checked(tmp_path):
     for extra in ({'spark_yarn_archive': 'hdfs:///apps/spark/spark-libs.jar'}, {'spark_yarn_jars': ''}):
         result = preflight(dict(yarn, spark_zookeeper_hosts=['zk1:2181'], **extra), 'spark', inventory)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_spark_uis_through_the_hub_are_checked(tmp_path):
+    """A hub (a Jupyter server that is a Spark client) shows the UIs to the groups of spark_ui_allowed_groups, through
+    fronts on spark_ui_tls_bind_address: both are checked once there is a hub."""
+    inventory = inventory_file(tmp_path, """\
+        [spark_masters]
+        localhost
+        [spark_clients]
+        hub1
+        [jupyter_servers]
+        hub1
+        """)
+    assert_refused('spark', {'spark_ui_allowed_groups': [], 'spark_ui_tls_bind_address': 'all-interfaces'}, [
+        "spark_ui_allowed_groups: [] has 0 items, fewer than 1 (the hubs of jupyter_servers show the cluster's UIs to "
+        'members of these groups alone)',
+        "spark_ui_tls_bind_address: 'all-interfaces' is not an IPv4 or IPv6 address (0.0.0.0 or :: for every address)"],
+        inventory)
+    assert_refused('spark', {'spark_ui_allowed_groups': ['data science']},
+                   ["spark_ui_allowed_groups[0]: 'data science' is not a group name"], inventory)
+    # Without a hub, nothing of it is used or checked.
+    result = preflight({'spark_ui_allowed_groups': [], 'spark_ui_hubs_group': ''}, 'spark', inventory)
+    assert result.returncode == 0, result.stdout + result.stderr
