@@ -12,7 +12,7 @@ from sparkcheck import cluster_info
 testinfra_hosts = ['ansible://sc-client']
 
 USER, PASSWORD = 'alice', 'alice-password'
-# Another member of the hub's group (molecule.yml), for the Spark UI that is alice's alone.
+# Another user of the hub (molecule.yml), for the Spark UI that is alice's alone.
 OTHER, OTHER_PASSWORD = 'carol', 'carol-password'
 WORKERS = ['sc-worker1', 'sc-worker2']
 MASTER_URL = 'spark://sc-master:7077'

@@ -7,16 +7,15 @@ only trust anchor.
 
 from __future__ import annotations
 
-import os
 import socket
 import ssl
 import struct
 import subprocess
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import browser
 import websocket
 from PIL import Image
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
@@ -33,11 +32,8 @@ SIZE = (1280, 800)  # virtual_desktop_geometry (molecule.yml)
 
 
 def artifacts() -> Path:
-    """Kept after the scenario's destroy (which removes its ephemeral directory): .build/artifacts/."""
-    root = Path(os.environ.get('MOLECULE_PROJECT_DIRECTORY', tempfile.gettempdir()))
-    path = root / '.build' / 'artifacts' / 'virtual_desktop'
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """This scenario's screenshots (browser.artifacts)."""
+    return browser.artifacts('virtual_desktop')
 
 
 @dataclass

@@ -13,6 +13,7 @@ import time
 
 import pytest
 import websocket
+from browser import CHROMIUM, CHROMIUM_ARGS, hub_login
 from conftest import run_playbook, scenario_playbook
 from desktopclient import SIZE, artifacts, looks_like_a_desktop, rfb_server_init
 from hubclient import Hub
@@ -26,8 +27,6 @@ OTHER, OTHER_PASSWORD = 'bob', 'bob-password'
 DISPLAY = 1  # alice's (molecule.yml)
 BRIDGE = '/usr/local/lib/mlops/jupyter-proxied/virtual-desktop-bridge'
 FRAGMENT = '/etc/jupyter/jupyter_server_config.d/mlops-virtual-desktop.json'
-CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync']
 
 
 @pytest.fixture(scope='module')
@@ -122,15 +121,12 @@ def test_launcher_opens_the_desktop_in_chromium_showing_xfce(hub, token, hostnam
     from playwright.sync_api import sync_playwright
     shot = artifacts() / f'jupyterlab-desktop-{USER}-{hostname}.png'
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path='/usr/bin/chromium', args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             # The hub's certificate names localhost, not the lab address the browser uses: the other tests check it.
             context = browser.new_context(ignore_https_errors=True, viewport={'width': SIZE[0], 'height': SIZE[1]})
             lab = context.new_page()
-            lab.goto(f'{hub.url}/hub/login')
-            lab.fill('input[name=username]', USER)
-            lab.fill('input[name=password]', PASSWORD)
-            lab.click('input[type=submit], button[type=submit]')
+            hub_login(lab, hub.url, USER, PASSWORD)
             lab.wait_for_url(f'**/user/{USER}/lab**', timeout=120_000)
             card = lab.locator('.jp-LauncherCard', has_text='Desktop')
             card.wait_for(timeout=120_000)
