@@ -14,15 +14,18 @@ for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
   if docker exec "$host" systemctl is-active --quiet jupyterhub 2>/dev/null; then
     ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
     echo "JupyterHub: https://$ip/  login: demo / demo-password  (self-signed certificate for $host)"
+    if docker exec "$host" test -f /etc/jupyterhub/jupyterhub_config.d/mlops-spark-ui.json; then
+      echo "Spark master, worker and history server UIs: https://$ip/services/spark/  (the hub's login; data-science group)"
+    fi
   fi
 done
 for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
   ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$host")
   if docker exec "$host" systemctl is-active --quiet spark-master 2>/dev/null; then
-    echo "Spark master: spark://$host:7077  UI: http://$ip:8080/"
+    echo "Spark master: spark://$host:7077  (its UI on loopback, and through the hub)"
   fi
   if docker exec "$host" systemctl is-active --quiet spark-history 2>/dev/null; then
-    echo "Spark history server: http://$ip:18080/  (jobs from $host: spark-submit, or the PySpark kernel in JupyterHub)"
+    echo "Spark history server on $host  (jobs from $host: spark-submit, or the PySpark kernel in JupyterHub)"
   fi
 done
 for host in $(docker ps --filter label=mlops.lab.host --format '{{.Names}}'); do
