@@ -244,10 +244,12 @@ def test_spark_uis_through_the_hub_are_checked(tmp_path):
         [jupyter_servers]
         hub1
         """)
-    assert_refused('spark', {'spark_ui_allowed_groups': [], 'spark_ui_tls_bind_address': 'all-interfaces'}, [
+    assert_refused('spark', {'spark_ui_allowed_groups': [], 'spark_ui_tls_bind_address': 'all-interfaces',
+                             'spark_ui_service_port': 18099}, [
         "spark_ui_allowed_groups: [] has 0 items, fewer than 1 (the hubs of jupyter_servers show the cluster's UIs to "
         'members of these groups alone)',
-        "spark_ui_tls_bind_address: 'all-interfaces' is not an IPv4 or IPv6 address (0.0.0.0 or :: for every address)"],
+        "spark_ui_tls_bind_address: 'all-interfaces' is not an IPv4 or IPv6 address (0.0.0.0 or :: for every address)",
+        'spark_ui_service_port: 18099 is not a whole number from 1 to 1023'],
         inventory)
     assert_refused('spark', {'spark_ui_allowed_groups': ['data science']},
                    ["spark_ui_allowed_groups[0]: 'data science' is not a group name"], inventory)

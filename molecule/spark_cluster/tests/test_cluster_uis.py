@@ -78,6 +78,29 @@ def test_a_user_outside_the_group_is_refused(hub):
         assert 'Spark' not in refused.text.replace('spark', ''), refused.text[:300]
 
 
+def test_errors_escape_what_the_request_named_and_static_files_are_plain_names(hub, token):
+    """An unknown host in the path, with or without a login, comes back escaped (never as markup on the hub's site);
+    an encoded dot segment under static/ is no static file, so it needs a login like any other path."""
+    probe = '%3Cimg%20src=x%20onerror=alert(1)%3E'
+    for path, with_token in ((f'master/{probe}/static/x.js', False), (f'master/{probe}/', True)):
+        answer = get(hub, path, token if with_token else None)
+        assert answer.status_code == 404, (path, answer.status_code, answer.text[:300])
+        assert '<img' not in answer.text, answer.text[:300]
+    assert get(hub, 'master/sc-master/static/%252e%252e/json/').status_code == 302
+    assert get(hub, 'master/sc-master/static/..%2Fjson/').status_code == 302
+    static = get(hub, 'master/sc-master/static/webui.css')
+    assert static.status_code == 200 and 'text/css' in static.headers['Content-Type'], static.status_code
+
+
+def test_the_service_listens_on_a_privileged_loopback_port_as_spark(host):
+    """Bound as root below 1024 (no local user can take it while the service is down), then run as spark."""
+    listening = host.check_output('ss -Hltn "sport = :880"').split('\n')
+    assert [line.split()[3] for line in listening] == ['127.0.0.1:880'], listening
+    service = '^[^ ]*python[^ ]* /usr/local/lib/mlops/spark-ui-service.py'
+    users = host.check_output(f'ps -o user= -p "$(pgrep -d, -f \'{service}\')"').split()
+    assert users == ['spark'], users
+
+
 def test_without_a_login_the_browser_is_sent_to_the_hub(hub):
     anonymous = get(hub, 'master/sc-master/')
     assert anonymous.status_code == 302, (anonymous.status_code, anonymous.text[:300])
@@ -118,7 +141,7 @@ def test_uis_listen_on_loopback_and_their_fronts_admit_only_the_hub(host):
 
     for target, port in (('sc-master', 8080), ('sc-client', 18080), ('sc-worker2', 8081)):
         assert probe_(target, port, '-').startswith('closed'), f'{target}:{port} is open to another host'
-    for target, port in (('sc-master', 8480), ('sc-client', 18480), ('sc-worker2', 8481)):
+    for target, port in (('sc-master', 8490), ('sc-client', 18490), ('sc-worker2', 8491)):
         assert probe_(target, port, '-') == 'open', f'the front {target}:{port} does not listen'
         assert probe_(target, port, 'none').startswith('refused'), f'{target}:{port} answered without a certificate'
         assert probe_(target, port, '/etc/spark/ui/cert.pem').startswith('refused'), \
