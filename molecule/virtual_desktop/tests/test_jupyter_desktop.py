@@ -133,7 +133,8 @@ def test_launcher_opens_the_desktop_in_chromium_showing_xfce(hub, token, hostnam
             with context.expect_page() as opened:  # new_browser_window: the desktop opens in a browser tab
                 card.click()
             page = opened.value
-            page.wait_for_selector('html.noVNC_connected', timeout=60_000)
+            # Under make test's load, right after the stopped-desktop test restarted the VNC server, 60 s once fell short.
+            page.wait_for_selector('html.noVNC_connected', timeout=150_000)
             canvas = page.locator('#noVNC_container canvas')
             for _ in range(10):
                 time.sleep(3)
