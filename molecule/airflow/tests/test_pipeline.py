@@ -1,8 +1,8 @@
 """The acceptance pipeline: the Git bundle's lab_spark_kafka DAG, triggered through the REST API with a token, runs
 a Spark job on data1's cluster (the collection's spark role, authenticated with its secret) that writes to HDFS (the
-hadoop role), then produces a message to Kafka over TLS with SCRAM (the kafka role), with connections from inventory.
-The message is read back with the airflow user's client file, the job's output from HDFS, and the Spark master lists
-the application as finished."""
+hadoop role), reads the result back through WebHDFS (the HDFS provider's hook), then produces a message to Kafka over
+TLS with SCRAM (the kafka role), with connections from inventory. The message is read back with the airflow user's
+client file, the job's output from HDFS, and the Spark master lists the application as finished."""
 
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def test_pipeline_runs_spark_then_kafka_and_the_message_is_read_back(host):
     status, finished = api(host, 'GET', path, bearer)
     status, tasks = api(host, 'GET', f'{path}/taskInstances', bearer)
     states = {task['task_id']: task['state'] for task in tasks['task_instances']}
-    assert finished['state'] == 'success' and states == {'counts': 'success', 'announce': 'success'}, (finished, states)
+    assert finished['state'] == 'success' and states == {'counts': 'success', 'totals': 'success', 'announce': 'success'}, \
+        (finished, states)
     assert finished['bundle_version'], finished
 
     status, sent = api(host, 'GET', f'{path}/taskInstances/announce/xcomEntries/return_value'
@@ -64,6 +65,8 @@ def test_pipeline_runs_spark_then_kafka_and_the_message_is_read_back(host):
     assert status == 200 and isinstance(sent['value'], dict), sent
     message = sent['value']
     assert message['run_id'] == run['dag_run_id'], message
+    # What the HDFS provider's hook read through WebHDFS: the job's 1000 rows in 7 buckets, as the hdfs command reads below.
+    assert (message['rows'], message['buckets']) == (1000, 7), message
 
     consumed = host.run(f'{PYTHON} -c {shlex.quote(CONSUME)} {CLIENT_FILE} {shlex.quote(run["dag_run_id"])}')
     assert consumed.rc == 0, consumed.stderr
