@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import lab_host, run_playbook, scenario_playbook
+from conftest import lab_host, run_playbook, scenario_playbook, wait_for
 from hubclient import Hub
 
 testinfra_hosts = ['ansible://sc-client']
@@ -180,7 +180,11 @@ def test_a_person_opens_the_master_worker_and_history_uis_in_chromium(hub):
             page.wait_for_selector('text=Event log directory', timeout=60_000)
             # The page's scripts ran (they fill in the time zone), and its own requests to the history server's
             # REST API pass the hub's XSRF check, through jQuery as the application list makes them and fetch().
-            page.wait_for_function("document.getElementById('time-zone').textContent.length > 0", timeout=30_000)
+            # Polled from here with evaluate() (DevTools' evaluation, outside the page's policy): Spark's
+            # Content-Security-Policy on this page (script-src with a nonce) forbids the eval() with which Playwright's
+            # wait_for_function polls a string inside the page, which failed a make test run when the page was slow.
+            filled = "document.getElementById('time-zone').textContent.length > 0"
+            assert wait_for(lambda: page.evaluate(filled), timeout=30, step=1), 'the page\'s scripts did not run'
             status = "new Promise(done => jQuery.getJSON(uiRoot + '/api/v1/applications').always((d, s, x) => done(x.status || d.status)))"
             assert page.evaluate(status) == 200, 'jQuery\'s request to the history server\'s API was refused'
             assert page.evaluate("fetch(uiRoot + '/api/v1/applications').then(r => r.status)") == 200
