@@ -182,7 +182,7 @@ def test_a_person_opens_the_master_worker_and_history_uis_in_chromium(hub):
             # REST API pass the hub's XSRF check, through jQuery as the application list makes them and fetch().
             # Polled from here with evaluate() (DevTools' evaluation, outside the page's policy): Spark's
             # Content-Security-Policy on this page (script-src with a nonce) forbids the eval() with which Playwright's
-            # wait_for_function polls a string inside the page, which failed a make test run when the page was slow.
+            # wait_for_function polls a string expression with inside the page (a make test run failed so).
             filled = "document.getElementById('time-zone').textContent.length > 0"
             assert wait_for(lambda: page.evaluate(filled), timeout=30, step=1), 'the page\'s scripts did not run'
             status = "new Promise(done => jQuery.getJSON(uiRoot + '/api/v1/applications').always((d, s, x) => done(x.status || d.status)))"
