@@ -187,12 +187,15 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     host.check_output(f"sed -i 's/kafka1.lab.invalid/kafka9.lab.invalid/' {CONNECTIONS}")
     # A secret gone from the file (the API's secret key: the one whose loss costs only the tokens issued).
     host.check_output(f"sed -i '/^AIRFLOW__API__SECRET_KEY=/d' {SECRETS}")
+    # A package the role installs gone, one no other step needs to be read: the check still reads every other step.
+    host.check_output('apt-get remove -qq -y git')
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.rc == 0, check.output[-4000:]
     changed = check.changed_tasks(hostname)
     assert any('airflow.cfg' in task for task in changed), changed
     assert any("Run Airflow's components" in task for task in changed), changed
     assert any('Make the secrets' in task for task in changed), changed
+    assert any('Install PostgreSQL' in task for task in changed), changed
     assert 'AIRFLOW__API__SECRET_KEY=' not in host.file(SECRETS).content_string, 'the check made the secret'
     assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
     # The worker too: it holds a copy of the secrets, and the API's secret key is a new one now.
@@ -202,6 +205,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert 'kafka1.lab.invalid' in host.check_output(f'cat {CONNECTIONS}')
     assert 'AIRFLOW__API__SECRET_KEY=' in host.file(SECRETS).content_string
     assert host.service('airflow-triggerer').is_running and host.service('airflow-celery-worker').is_running
+    assert host.package('git').is_installed
     # The check after the fix is the check of the converged host, which must report no change, and the no-change
     # benchmark: what a drift check job costs on a converged host.
     timed_clean_check(scenario_playbook(), limit=hostname)
