@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import dag, task
@@ -31,7 +32,7 @@ def lab_spark_kafka():
         from airflow.providers.apache.hdfs.hooks.webhdfs import WebHDFSHook
 
         client = WebHDFSHook(webhdfs_conn_id='lab_webhdfs').get_conn()
-        path = output.removeprefix('hdfs://data1:8020')
+        path = urlsplit(output).path
         counts = {}
         for name in client.list(path):
             if name.startswith('part-'):

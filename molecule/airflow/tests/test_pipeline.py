@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from urllib.parse import urlsplit
 
 from airflowclient import api, token
 from conftest import lab_host, record_secret, wait_for
@@ -73,7 +74,7 @@ def test_pipeline_runs_spark_then_kafka_and_the_message_is_read_back(host):
     received = [json.loads(line) for line in consumed.stdout.splitlines() if line.startswith('{')]
     assert message in received, (message, consumed.stdout)
 
-    output = message['output'].replace('hdfs://data1:8020', '')
+    output = urlsplit(message['output']).path
     listed = data.run(f'{HDFS} dfs -ls {shlex.quote(output)}')
     assert listed.rc == 0 and '_SUCCESS' in listed.stdout, listed.stdout + listed.stderr
     owners = {line.split()[2] for line in listed.stdout.splitlines() if line.startswith('-')}
