@@ -168,17 +168,24 @@ lab_wait_ssh() {
   done
 }
 
-# Run one systemd host container: the flags that work here (no --privileged).
-lab_run_host() {
-  local name=$1 distro=$2
+# Start one lab host container, as every caller does (lab/up.sh, molecule/create.yml, tests/benchmark_drift.py): systemd
+# as PID 1 with the flags that work here (no --privileged, ../shared/MACHINE.md), the shared download cache, and the
+# lab key as root's authorized_keys. Arguments: name, hostname, network, image, then any further `docker run` options.
+lab_start_container() {
+  local name=$1 hostname=$2 network=$3 image=$4
+  shift 4
   mkdir -p /var/cache/mlops-lab
-  docker run -d --name "$name" --hostname "$name" --network mlops-lab \
-    --label mlops.lab.host="$name" \
+  docker run -d --name "$name" --hostname "$hostname" --network "$network" "$@" \
     --cap-add SYS_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
     --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
     -v /var/cache/mlops-lab:/var/cache/mlops-lab \
     -v "$lab_ssh_dir/id_ed25519.pub:/root/.ssh/authorized_keys:ro" \
     --stop-signal SIGRTMIN+3 \
-    "mlops-lab/$distro:latest" /lib/systemd/systemd >/dev/null
+    "$image" /lib/systemd/systemd >/dev/null
+}
+
+# One host of the lab (lab/up.sh) on its network.
+lab_run_host() {
+  lab_start_container "$1" "$1" mlops-lab "mlops-lab/$2:latest" --label mlops.lab.host="$1"
 }

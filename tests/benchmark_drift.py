@@ -31,9 +31,6 @@ RESULTS = ROOT / 'benchmarks' / 'results'
 NETWORK = 'mlops-drift-bench'
 SSH_KEY = Path(os.environ.get('LAB_SSH_DIR', '/var/lib/mlops-lab/ssh')) / 'id_ed25519'
 SIZES = (1, 5, 10)
-RUN_OPTIONS = ['--cap-add', 'SYS_ADMIN', '--security-opt', 'seccomp=unconfined', '--security-opt',
-               'apparmor=unconfined', '--cgroupns=host', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:rw',
-               '--tmpfs', '/run', '--tmpfs', '/run/lock', '--tmpfs', '/tmp', '--stop-signal', 'SIGRTMIN+3']
 PLAYBOOK = """\
 - ansible.builtin.import_playbook: {root}/playbooks/base.yml
 - ansible.builtin.import_playbook: {root}/playbooks/drift_gate.yml
@@ -48,11 +45,10 @@ def start_hosts(distro: str, count: int) -> dict[str, str]:
     """Start count lab containers with the lab key as root's authorized key: name -> address, once SSH answers."""
     names = [f'drift-bench-{index:02d}' for index in range(1, count + 1)]
     remove_hosts(names)
-    subprocess.run(['bash', '-c', f'. {ROOT}/lab/lib.sh && lab_ssh_key'], check=True)
     docker('network', 'create', NETWORK)
-    for name in names:
-        docker('run', '-d', '--name', name, '--hostname', name, '--network', NETWORK, *RUN_OPTIONS,
-               '-v', f'{SSH_KEY}.pub:/root/.ssh/authorized_keys:ro', f'mlops-lab/{distro}:latest', '/lib/systemd/systemd')
+    start = ('. "$0" && lab_ssh_key && for name; do lab_start_container "$name" "$name" '
+             f'{NETWORK} mlops-lab/{distro}:latest; done')
+    subprocess.run(['bash', '-c', start, str(ROOT / 'lab' / 'lib.sh'), *names], check=True)
     addresses = {name: docker('inspect', '-f', f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}',
                               name).stdout.strip() for name in names}
     subprocess.run(['bash', '-c', f'. {ROOT}/lab/lib.sh && lab_wait_ssh "$@"', 'lab_wait_ssh', *addresses.values()],
