@@ -47,7 +47,7 @@ def start_hosts(distro: str, count: int) -> dict[str, str]:
     remove_hosts(names)
     docker('network', 'create', NETWORK)
     start = ('. "$0" && lab_ssh_key && for name; do lab_start_container "$name" "$name" '
-             f'{NETWORK} mlops-lab/{distro}:latest; done')
+             f'{NETWORK} mlops-lab/{distro}:latest || exit; done')
     subprocess.run(['bash', '-c', start, str(ROOT / 'lab' / 'lib.sh'), *names], check=True)
     addresses = {name: docker('inspect', '-f', f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}',
                               name).stdout.strip() for name in names}
