@@ -25,6 +25,7 @@ class PlaybookRun:
     stats: dict = field(default_factory=dict)
     changed: dict = field(default_factory=dict)   # host -> [task names that changed]
     failed: dict = field(default_factory=dict)    # host -> [(task name, message)]
+    resources: dict = field(default_factory=dict)  # host -> [changed_resources entries of its changed tasks]
     # CPU-seconds (user and system) of ansible-playbook and its workers on the controller: unlike the run's wall
     # time, about the same whether the machine is idle or busy with the other Molecule lane.
     controller_cpu_s: float = 0.0
@@ -71,6 +72,7 @@ def run_playbook(playbook: str | Path, *args: str, check: bool = False, extra_va
             for host, result in task.get('hosts', {}).items():
                 if result.get('changed'):
                     run.changed.setdefault(host, []).append(name)
+                    run.resources.setdefault(host, []).extend(result.get('changed_resources') or [])
                 if result.get('failed') or result.get('unreachable'):
                     run.failed.setdefault(host, []).append((name, result.get('msg', '')))
     return run

@@ -3,7 +3,16 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Running the tools of a Kafka release against a cluster, for the modules documented with the
-mlops.hosts.kafka_admin fragment (kafka_topics, kafka_acls)."""
+mlops.hosts.kafka_admin fragment (kafka_scram_users, kafka_acls, kafka_topics and kafka_resources, which does the
+work of the other three in one module execution).
+
+Each kind of resource is a part (_kafka_scram_users.ScramUsers, _kafka_acls.Acls, _kafka_topics.Topics) that run_parts
+drives through the same steps:
+  problems()      what is wrong with its options, read on the host only (list of text)
+  reads()         the tool runs that read the cluster's state, list of (script, args)
+  plan(outputs)   with their outputs in the same order: what is to change; the refusals (list of text)
+  execute()       change it (not in check mode); the part's result (dict with changed and changed_resources)
+and has `scripts`, the tools it runs."""
 
 from __future__ import annotations
 
@@ -131,3 +140,28 @@ class KafkaTools:
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             futures = [pool.submit(self.run, script, args) for script, args in calls]
             return [future.result() for future in futures]
+
+
+def run_parts(module, tools, parts, refusal='the Kafka cluster'):
+    """Drive parts (see the module's docstring) with one set of tools: every option problem of every part fails the
+    module at once before the cluster is read; all parts' reads run side by side; every refusal of every plan fails
+    it at once before anything changes; then each part executes in order.
+
+    Returns the results of the parts, in their order, each a dict. refusal (str) names what is refused in the
+    message."""
+    problems = [problem for part in parts for problem in part.problems()]
+    problems += tools.problems(sorted(set(script for part in parts for script in part.scripts)))
+    if problems:
+        module.fail_json(msg='; '.join(problems))
+    calls = [part.reads() for part in parts]
+    flat = [call for part_calls in calls for call in part_calls]
+    outputs = tools.run_side_by_side(flat) if len(flat) > 1 else [tools.run(*call) for call in flat]
+    refusals, details, start = [], {}, 0
+    for part, part_calls in zip(parts, calls):
+        refusals += part.plan(outputs[start:start + len(part_calls)])
+        details.update(getattr(part, 'failure_details', {}))
+        start += len(part_calls)
+    if refusals:
+        module.fail_json(msg='refusing to change %s: %s; nothing was changed' % (refusal, '; '.join(refusals)),
+                         **details)
+    return [part.execute() for part in parts]

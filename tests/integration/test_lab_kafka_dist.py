@@ -287,7 +287,8 @@ def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
 
 
 def _admin(module: str, server, tmp_path, check=False, diff=False, **params) -> dict:
-    """One of the Kafka admin modules (kafka_topics, kafka_acls, kafka_scram_users) against the lab server."""
+    """One of the Kafka admin modules (kafka_topics, kafka_acls, kafka_scram_users, kafka_resources) against the lab
+    server."""
     args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'],
             'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, 'tool_class_archive': str(server['archive']),
             '_ansible_check_mode': check, '_ansible_diff': diff, **params}
@@ -462,3 +463,44 @@ def test_kafka_scram_users_passwords_made_on_the_host_log_in(server, tmp_path):
 
     gone = _kafka_scram_users(server, tmp_path, [{'name': 'bob', 'state': 'absent'}])
     assert gone['removed'] == ['bob'] and not _logs_in(server, tmp_path, 'bob', 'bob-second-password'), gone
+
+
+def test_kafka_resources_does_the_three_modules_work_in_one_execution(server, tmp_path):
+    password = tmp_path / 'users' / 'dora.password'
+    options = dict(
+        users=[{'name': 'dora', 'password_file': str(password)}],
+        acls=[{'principal': 'User:dora', 'resource_type': 'topic', 'resource_name': 'dora-', 'pattern_type': 'prefixed',
+               'operations': ['read', 'describe']}],
+        exclusive=True,
+        topics=[{'name': 'dora-events', 'partitions': 2, 'replication_factor': 1, 'configs': {'retention.ms': 3600000}}])
+    plan = _admin('kafka_resources', server, tmp_path, check=True, **options)
+    assert [r['kind'] for r in plan['changed_resources']] == ['file', 'kafka_scram_user', 'kafka_acl', 'kafka_acl',
+                                                              'kafka_topic'], plan
+    assert not password.exists()
+
+    done = _admin('kafka_resources', server, tmp_path, **options)
+    assert done['changed'], done
+    assert _logs_in(server, tmp_path, 'dora', password.read_text(encoding='utf-8').strip())
+    assert len(_acl_lines(server, 'User:dora')) == 2
+    # The broker may list a new topic a moment after the create returns (see the test of refusals above).
+    deadline = time.monotonic() + 60
+    while 'PartitionCount: 2' not in (described := _tool(server['home'], 'kafka-topics.sh', '--bootstrap-server',
+                                                         server['bootstrap'], '--describe', '--topic', 'dora-events',
+                                                         check=False)):
+        assert time.monotonic() < deadline, described
+        time.sleep(1)
+    assert 'retention.ms=3600000' in described, described
+
+    # Drift in each kind at once, found by one check and repaired by one run; a run after that changes nothing.
+    _tool(server['home'], 'kafka-acls.sh', '--bootstrap-server', server['bootstrap'], '--add', '--allow-principal',
+          'User:dora', '--operation', 'Write', '--topic', 'dora-', '--resource-pattern-type', 'prefixed')
+    _tool(server['home'], 'kafka-configs.sh', '--bootstrap-server', server['bootstrap'], '--alter', '--entity-type',
+          'topics', '--entity-name', 'dora-events', '--add-config', 'retention.ms=1000')
+    password.write_text('dora-second-password\n', encoding='utf-8')
+    drift = _admin('kafka_resources', server, tmp_path, check=True, diff=True, **options)
+    assert [(r['kind'], r['summary']) for r in drift['changed_resources']] == [
+        ('kafka_scram_user', 'password file differs from the credential last set'), ('kafka_acl', 'removed'),
+        ('kafka_topic', 'configs: retention.ms 1000 -> 3600000')], drift
+    assert _admin('kafka_resources', server, tmp_path, **options)['changed']
+    assert _logs_in(server, tmp_path, 'dora', 'dora-second-password')
+    assert not _admin('kafka_resources', server, tmp_path, check=True, **options)['changed']

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_acls
 from ansible_collections.mlops.hosts.plugins.modules import kafka_acls
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, kafka_home, run_in_mode
 
@@ -51,7 +52,7 @@ ALICE_EVENTS = {'principal': 'User:alice', 'resource_type': 'topic', 'resource_n
 
 
 def test_parse_acls_reads_every_binding():
-    assert kafka_acls.parse_acls(LISTED) == [
+    assert _kafka_acls.parse_acls(LISTED) == [
         ('User:bob', 'topic', 'events', 'literal', 'write', 'deny', '*'),
         ('User:alice', 'topic', 'events', 'literal', 'read', 'allow', '*'),
         ('User:alice', 'topic', 'events', 'literal', 'describe', 'allow', '*'),

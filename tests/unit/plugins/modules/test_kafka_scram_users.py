@@ -9,6 +9,7 @@ import os
 
 import pytest
 
+from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_scram_users
 from ansible_collections.mlops.hosts.plugins.modules import kafka_scram_users
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import USER, FakeCommands, kafka_home, run_in_mode
 
@@ -53,13 +54,13 @@ def user(tmp_path, name='bob', **extra):
 
 
 def test_parse_and_fingerprint():
-    assert kafka_scram_users.parse_credentials(DESCRIBED) == {
+    assert _kafka_scram_users.parse_credentials(DESCRIBED) == {
         'bob': {'SCRAM-SHA-512': 8192}, 'alice': {'SCRAM-SHA-256': 4096, 'SCRAM-SHA-512': 8192}}
-    record = kafka_scram_users.fingerprint('pw-123456', 'SCRAM-SHA-512', 8192, 'salt')
-    assert kafka_scram_users.recorded(record, 'pw-123456', 'SCRAM-SHA-512', 8192)
-    assert not kafka_scram_users.recorded(record, 'pw-1234567', 'SCRAM-SHA-512', 8192)
-    assert not kafka_scram_users.recorded(record, 'pw-123456', 'SCRAM-SHA-512', 4096)
-    assert not kafka_scram_users.recorded(None, 'pw-123456', 'SCRAM-SHA-512', 8192)
+    record = _kafka_scram_users.fingerprint('pw-123456', 'SCRAM-SHA-512', 8192, 'salt')
+    assert _kafka_scram_users.recorded(record, 'pw-123456', 'SCRAM-SHA-512', 8192)
+    assert not _kafka_scram_users.recorded(record, 'pw-1234567', 'SCRAM-SHA-512', 8192)
+    assert not _kafka_scram_users.recorded(record, 'pw-123456', 'SCRAM-SHA-512', 4096)
+    assert not _kafka_scram_users.recorded(None, 'pw-123456', 'SCRAM-SHA-512', 8192)
 
 
 def test_new_password_file_is_made_and_passed_in_a_private_file(tool, home, tmp_path):
@@ -69,7 +70,7 @@ def test_new_password_file_is_made_and_passed_in_a_private_file(tool, home, tmp_
     assert oct((tmp_path / 'carol.password').stat().st_mode & 0o777) == '0o600'
     assert tool.config_files == [('0o600', 'SCRAM-SHA-512=iterations=8192,password=%s\n' % password)]
     assert not any(password in arg for argv in tool.commands for arg in argv)
-    assert kafka_scram_users.recorded((tmp_path / 'carol.password.applied').read_text(encoding='utf-8'),
+    assert _kafka_scram_users.recorded((tmp_path / 'carol.password.applied').read_text(encoding='utf-8'),
                                       password, 'SCRAM-SHA-512', 8192)
 
 

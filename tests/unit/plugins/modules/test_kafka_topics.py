@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_admin
+from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_topics
 from ansible_collections.mlops.hosts.plugins.modules import kafka_topics
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, kafka_home, run_in_mode
 
@@ -62,11 +63,11 @@ def args(home, topics, **extra):
 
 
 def test_parsers_read_the_recorded_output():
-    assert kafka_topics.parse_topics(DESCRIBE) == {'t1': {'partitions': 2, 'replication_factor': 1},
+    assert _kafka_topics.parse_topics(DESCRIBE) == {'t1': {'partitions': 2, 'replication_factor': 1},
                                                    't2': {'partitions': 1, 'replication_factor': 1}}
-    assert kafka_topics.parse_topic_configs(CONFIGS) == {
+    assert _kafka_topics.parse_topic_configs(CONFIGS) == {
         't1': {'min.insync.replicas': '1', 'retention.ms': '3600000'}, 't2': {}}
-    assert kafka_topics.parse_broker_ids(BROKERS) == [1, 2]
+    assert _kafka_topics.parse_broker_ids(BROKERS) == [1, 2]
 
 
 def test_no_change_reads_with_two_commands(tools, home):
@@ -125,14 +126,14 @@ def test_broker_listing_is_tried_three_times_while_the_broker_is_busy(monkeypatc
     monkeypatch.setattr(_kafka_admin.time, 'sleep', lambda seconds: None)
     fake = SlowBrokers(failures).install(monkeypatch)
     topics = [{'name': 'new', 'replication_factor': 2}]
-    if failures < kafka_topics.BROKER_LIST_ATTEMPTS:
+    if failures < _kafka_topics.BROKER_LIST_ATTEMPTS:
         result = run_in_mode(kafka_topics, args(home, topics), check_mode=True)
         assert result['changed']
     else:
         failed = run_in_mode(kafka_topics, args(home, topics), fails=True)
         assert failed['msg'].startswith('kafka-broker-api-versions.sh failed 3 times (exit 1): Request METADATA failed')
     listings = [argv for argv in fake.commands if argv[0].endswith('kafka-broker-api-versions.sh')]
-    assert len(listings) == min(failures + 1, kafka_topics.BROKER_LIST_ATTEMPTS)
+    assert len(listings) == min(failures + 1, _kafka_topics.BROKER_LIST_ATTEMPTS)
 
 
 def test_a_refused_login_is_not_tried_again(monkeypatch, home):
