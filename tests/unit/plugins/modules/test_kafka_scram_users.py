@@ -71,7 +71,7 @@ def test_new_password_file_is_made_and_passed_in_a_private_file(tool, home, tmp_
     assert tool.config_files == [('0o600', 'SCRAM-SHA-512=iterations=8192,password=%s\n' % password)]
     assert not any(password in arg for argv in tool.commands for arg in argv)
     assert _kafka_scram_users.recorded((tmp_path / 'carol.password.applied').read_text(encoding='utf-8'),
-                                      password, 'SCRAM-SHA-512', 8192)
+                                       password, 'SCRAM-SHA-512', 8192)
 
 
 def test_unrecorded_password_and_other_iterations_are_set(tool, home, tmp_path):

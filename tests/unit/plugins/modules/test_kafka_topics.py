@@ -64,7 +64,7 @@ def args(home, topics, **extra):
 
 def test_parsers_read_the_recorded_output():
     assert _kafka_topics.parse_topics(DESCRIBE) == {'t1': {'partitions': 2, 'replication_factor': 1},
-                                                   't2': {'partitions': 1, 'replication_factor': 1}}
+                                                    't2': {'partitions': 1, 'replication_factor': 1}}
     assert _kafka_topics.parse_topic_configs(CONFIGS) == {
         't1': {'min.insync.replicas': '1', 'retention.ms': '3600000'}, 't2': {}}
     assert _kafka_topics.parse_broker_ids(BROKERS) == [1, 2]
