@@ -73,8 +73,8 @@ lab-down:
 	bash lab/down.sh
 
 demo: lab-up
-	ansible-playbook -i inventories/lab playbooks/site.yml
-	ansible-playbook -i inventories/lab lab/demo-logins.yml
+	ansible-playbook -i inventories/lab/hosts.yml playbooks/site.yml
+	ansible-playbook -i inventories/lab/hosts.yml lab/demo-logins.yml
 	bash lab/summary.sh
 
 # No `sanity` here: core-lowest and core-newest run the same tests/sanity.sh on the lowest and newest

@@ -1,7 +1,7 @@
 """Benchmark a no-change check of the whole lab, over SSH and under Mitogen: what a drift check costs.
 
 Needs the lab up and converged (`make demo`). For each strategy (linear: Ansible's own SSH connection with
-pipelining and ControlPersist; mitogen_linear: Mitogen for Ansible), runs `ansible-playbook -i inventories/lab
+pipelining and ControlPersist; mitogen_linear: Mitogen for Ansible), runs `ansible-playbook -i inventories/lab/hosts.yml
 playbooks/site.yml --check` --repeat times, alternating the strategies, and reports per run and as medians:
 
 - wall time (s);
@@ -76,7 +76,7 @@ def check_once(strategy: str, hosts: dict[str, str]) -> dict:
     env = dict(os.environ, ANSIBLE_STRATEGY=strategy, ANSIBLE_STRATEGY_PLUGINS=mitogen_strategies(),
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
     cpu_before, usage_before, start = hosts_cpu_s(hosts), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    proc = subprocess.run(['ansible-playbook', '-i', 'inventories/lab', 'playbooks/site.yml', '--check'], cwd=ROOT,
+    proc = subprocess.run(['ansible-playbook', '-i', 'inventories/lab/hosts.yml', 'playbooks/site.yml', '--check'], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
