@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Start one container per host of the lab inventory (inventories/lab), from the lab images.
+# Start one container per host of the lab inventory (inventories/lab/hosts.yml, or LAB_INVENTORY), from the lab images.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab/lib.sh
 . "$here/lib.sh"
-inventory=${LAB_INVENTORY:-$here/../inventories/lab}
+inventory=${LAB_INVENTORY:-$here/../inventories/lab/hosts.yml}
 
 lab_require_root
 lab_engine_up
