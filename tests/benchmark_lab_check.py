@@ -16,6 +16,11 @@ A run that changes or fails anything is reported as such and fails the benchmark
 clean. Writes benchmarks/results/lab-check-<timestamp>.json and .md.
 
     python tests/benchmark_lab_check.py --repeat 3
+
+--inventory names another inventory of lab containers, such as benchmarks/ml-host/hosts.yml (one host with every
+role of an ML host; started with `LAB_INVENTORY=benchmarks/ml-host/hosts.yml bash lab/up.sh` and converged with
+`ansible-playbook -i benchmarks/ml-host/hosts.yml playbooks/site.yml`); its hosts are measured, other lab
+containers are not.
 """
 
 from __future__ import annotations
@@ -36,17 +41,28 @@ RESULTS = ROOT / 'benchmarks' / 'results'
 STRATEGIES = ('linear', 'mitogen_linear')
 
 
-def lab_hosts() -> dict[str, str]:
-    """The running lab containers: name -> full container id."""
+def inventory_hosts(inventory: str) -> set[str]:
+    """The hosts of an inventory, as ansible-inventory lists them."""
+    listed = subprocess.run(['ansible-inventory', '-i', inventory, '--list', '--export'], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    return set(json.loads(listed).get('_meta', {}).get('hostvars', {}))
+
+
+def lab_hosts(inventory: str = 'inventories/lab/hosts.yml') -> dict[str, str]:
+    """The running lab containers of the inventory: name -> full container id."""
     names = subprocess.run(['docker', 'ps', '--filter', 'label=mlops.lab.host', '--format', '{{.Names}} {{.ID}}'],
                            capture_output=True, text=True, check=True).stdout.split('\n')
     hosts = {}
+    wanted = inventory_hosts(inventory)
     for line in filter(None, names):
         name = line.split()[0]
+        if name not in wanted:
+            continue
         hosts[name] = subprocess.run(['docker', 'inspect', '-f', '{{.Id}}', name], capture_output=True, text=True,
                                      check=True).stdout.strip()
     if not hosts:
-        raise SystemExit('benchmark_lab_check: no lab containers run; start and converge the lab with make demo')
+        raise SystemExit(f'benchmark_lab_check: no lab container of {inventory} runs; start and converge the lab with '
+                         'make demo (or see --inventory)')
     return hosts
 
 
@@ -72,11 +88,11 @@ def mitogen_strategies() -> str:
     return str(Path(ansible_mitogen.__file__).parent / 'plugins' / 'strategy')
 
 
-def check_once(strategy: str, hosts: dict[str, str]) -> dict:
+def check_once(strategy: str, hosts: dict[str, str], inventory: str = 'inventories/lab/hosts.yml') -> dict:
     env = dict(os.environ, ANSIBLE_STRATEGY=strategy, ANSIBLE_STRATEGY_PLUGINS=mitogen_strategies(),
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
     cpu_before, usage_before, start = hosts_cpu_s(hosts), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    proc = subprocess.run(['ansible-playbook', '-i', 'inventories/lab/hosts.yml', 'playbooks/site.yml', '--check'], cwd=ROOT,
+    proc = subprocess.run(['ansible-playbook', '-i', inventory, 'playbooks/site.yml', '--check'], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -120,7 +136,7 @@ def summary(runs: list[dict], hosts: int, idle_per_s: float) -> dict:
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# No-change check of the whole lab ({result['hosts']} hosts), {result['date']}", '',
+    lines = [f"# No-change check of {result['inventory']} ({result['hosts']} hosts), {result['date']}", '',
              f"{result['repeat']} runs per strategy, alternating; medians. The lab's services used "
              f"{result['idle_hosts_cpu_per_s']:.2f} CPU-seconds per second while idle.", '',
              '| strategy | wall (s) | controller CPU-s per host | hosts CPU-s per host | the same less idle | tasks run per host |',
@@ -135,18 +151,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--idle-seconds', type=float, default=20.0)
+    parser.add_argument('--inventory', default='inventories/lab/hosts.yml',
+                        help='the inventory of lab containers to check (default: the lab of make demo)')
     args = parser.parse_args()
-    hosts = lab_hosts()
+    hosts = lab_hosts(args.inventory)
     idle = idle_hosts_cpu(hosts, args.idle_seconds)
     runs = []
     for _run in range(args.repeat):
         for strategy in STRATEGIES:
-            run = check_once(strategy, hosts)
+            run = check_once(strategy, hosts, args.inventory)
             print(json.dumps(run), flush=True)
             runs.append(run)
     bad = [r for r in runs if r['rc'] != 0 or r['changed'] or r['failed']]
     result = {'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-              'hosts': len(hosts), 'repeat': args.repeat, 'idle_hosts_cpu_per_s': round(idle, 3), 'runs': runs,
+              'inventory': args.inventory, 'hosts': len(hosts), 'repeat': args.repeat, 'idle_hosts_cpu_per_s': round(idle, 3), 'runs': runs,
               'summary': {s: summary([r for r in runs if r['strategy'] == s], len(hosts), idle) for s in STRATEGIES}}
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
