@@ -81,22 +81,28 @@ class KafkaTools:
         attempts (int, 1 or more; more only for reads, which are safe to repeat): how many times a run that failed as
         a busy or starting broker makes a client fail (BUSY_BROKER) is tried, RETRY_PAUSE_S seconds apart; any other
         failure (a wrong address, a refused login) fails at once."""
+        out, failure = self._attempt(script, args, attempts)
+        if failure:
+            self.module.fail_json(**failure)
+        return out
+
+    def _attempt(self, script, args, attempts):
+        """(standard output, None) of run(), or (None, the failure's fail_json arguments): never fails the module, so
+        that threads can run it (a fail_json in each of several threads would print several results)."""
         argv = [os.path.join(self.home, 'bin', script)] + self.connect + list(args)
         attempt = 1
         while True:
             rc, out, err = self._run_once(argv)
             if rc == 0:
-                return out
+                return out, None
             if attempt >= attempts or not BUSY_BROKER.search((err or '') + (out or '')):
                 break
             time.sleep(RETRY_PAUSE_S)
             attempt += 1
         shown = [script] + list(args)
         tries = '' if attempt == 1 else ' %d times' % attempt
-        self.module.fail_json(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc,
-                                                                 tail((err or out).strip(), 3000)),
-                              rc=rc, cmd=shown, attempts=attempt)
-        return None
+        return None, dict(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc, tail((err or out).strip(), 3000)),
+                          rc=rc, cmd=shown, attempts=attempt)
 
     def _run_once(self, argv):
         """run_command() of argv with the tools' environment and class data sharing archive: (rc, out, err)."""
@@ -136,10 +142,15 @@ class KafkaTools:
         return dict(self.environ, KAFKA_JVM_PERFORMANCE_OPTS=options), making
 
     def run_side_by_side(self, calls):
-        """run() for each (script, args) of calls at once; their outputs in the same order."""
+        """run() for each (script, args) of calls at once; their outputs in the same order. When any fails, the module
+        fails once, in this thread, with every failure's message (and the first one's rc, cmd and attempts)."""
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            futures = [pool.submit(self.run, script, args) for script, args in calls]
-            return [future.result() for future in futures]
+            futures = [pool.submit(self._attempt, script, args, 1) for script, args in calls]
+            results = [future.result() for future in futures]
+        failures = [failure for _out, failure in results if failure]
+        if failures:
+            self.module.fail_json(**dict(failures[0], msg='; '.join(failure['msg'] for failure in failures)))
+        return [out for out, _failure in results]
 
 
 def run_parts(module, tools, parts, refusal='the Kafka cluster'):

@@ -100,7 +100,7 @@ class ScramUsers:
             if problem:
                 problems.append(problem)
             elif password is not None:
-                self.passwords[user['name']] = password
+                self.passwords[(user['name'], user['mechanism'])] = password
         return problems
 
     def reads(self):
@@ -115,7 +115,7 @@ class ScramUsers:
                 if mechanism in have:
                     self.to_remove.append(user)
                 continue
-            password = self.passwords.get(name)
+            password = self.passwords.get((name, mechanism))
             if password is None:
                 self.made.append(user['password_file'])
                 self.to_set[name] = 'new password file'
@@ -141,7 +141,7 @@ class ScramUsers:
             for user in self.users:
                 if user['name'] not in self.to_set:
                     continue
-                password = self.passwords.get(user['name'])
+                password = self.passwords.get((user['name'], user['mechanism']))
                 if password is None:
                     password = self._make_password_file(user)
                 self._set(user, password)

@@ -127,3 +127,30 @@ def test_a_refused_topic_changes_no_user_and_no_acl(cluster, home, tmp_path):
 def test_empty_lists_read_nothing(cluster, home):
     result = run_in_mode(kafka_resources, args(home))
     assert result == dict(result, changed=False, changed_resources=[]) and cluster.commands == []
+
+
+class UnreachableCluster(FakeCluster):
+    """Every read fails as the tools do when the bootstrap server does not answer."""
+
+    def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
+        super().run_command(module, args, check_rc, environ_update, **kwargs)
+        return 1, '', 'Error while executing %s: TimeoutException' % args[0].rsplit('/', 1)[1]
+
+
+def test_failed_reads_fail_the_module_once_with_every_message(monkeypatch, home, tmp_path):
+    cluster = UnreachableCluster().install(monkeypatch)
+    failed = run_in_mode(kafka_resources, args(home, **settled(tmp_path)), fails=True)
+    # One result: a fail_json in each reading thread would print one per read, which Ansible cannot parse.
+    assert failed['msg'].count('failed (exit 1)') == READS, failed['msg']
+    for script in ('kafka-configs.sh --describe --entity-type users', 'kafka-acls.sh --list',
+                   'kafka-topics.sh --describe', 'kafka-configs.sh --describe --entity-type topics'):
+        assert script in failed['msg'], (script, failed['msg'])
+    assert len(cluster.commands) == READS
+
+
+def test_one_user_with_two_mechanisms_keeps_each_password_file(cluster, home, tmp_path):
+    options = settled(tmp_path)
+    bob = options['users'][0]
+    options['users'] = [dict(bob, mechanism='SCRAM-SHA-256'), dict(bob, password_file=str(tmp_path / 'bob-512.password'))]
+    result = run_in_mode(kafka_resources, args(home, **options), check_mode=True)
+    assert result['users']['made_password_files'] == [str(tmp_path / 'bob-512.password')], result
