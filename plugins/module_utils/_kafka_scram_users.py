@@ -61,7 +61,7 @@ def recorded(record_text, password, mechanism, iterations):
 
 class ScramUsers:
     """The SCRAM users part (_kafka_admin.run_parts): reads the users' credentials, sets those that differ from the
-    host's password files, removes the others. params: the users option and nothing else."""
+    host's password files, removes the others. users: the users option, as the argument spec gives it."""
 
     scripts = ['kafka-configs.sh']
 
