@@ -38,7 +38,8 @@ def run_playbook(playbook: str | Path, *args: str, check: bool = False, extra_va
                  limit: str | None = None, env: dict | None = None) -> PlaybookRun:
     """Run a playbook against the scenario's inventory; parse the JSON callback's report.
 
-    env adds environment variables (ANSIBLE_CALLBACKS_ENABLED among them: by default no other callback runs).
+    env adds environment variables (ANSIBLE_CALLBACKS_ENABLED among them: by default only the callbacks of
+    Molecule's ansible.cfg run, mlops.hosts.preload, as in users' runs).
     """
     extra_env = env or {}
     env = dict(os.environ)

@@ -21,7 +21,7 @@ description:
     uses it fails as it would without this callback.
   - Enable it with C(callbacks_enabled = mlops.hosts.preload) (this collection's C(ansible.cfg) does), or
     C(ANSIBLE_CALLBACKS_ENABLED). It works under Mitogen's strategies too.
-version_added: 1.6.0
+version_added: 0.8.0
 requirements:
   - enabled in the configuration
 options:
