@@ -15,8 +15,9 @@ description:
     inherited by every forked process instead.
   - Loads, when the playbook starts, C(ansible.builtin)'s filters and tests, every filter, test and lookup of
     this collection, and the plugins named in O(plugins).
-  - "Measured on a converged full ML host (C(benchmarks/ml-host), no-change check over SSH, medians of 3): the
-    controller's CPU-seconds from 14.2 to 10.6 and the wall time from 21.0 to 17.4 s (see C(benchmarks/README.md))."
+  - "Measured on a converged full ML host (C(benchmarks/ml-host), no-change check, medians of 3): over SSH the
+    controller's CPU-seconds from 14.0 to 10.3 and the wall time from 20.8 to 17.1 s; under Mitogen from 13.9 to
+    11.7 and from 15.2 to 12.9 s (see C(benchmarks/README.md))."
   - A plugin that does not load (its collection is not installed) is skipped, saying so with C(-vvv); the task that
     uses it fails as it would without this callback.
   - Enable it with C(callbacks_enabled = mlops.hosts.preload) (this collection's C(ansible.cfg) does), or
