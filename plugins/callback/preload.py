@@ -8,7 +8,8 @@ name: preload
 type: aggregate
 short_description: Load the Jinja plugins once on the controller, before the first task
 description:
-  - Speed only; it changes no result and prints nothing. A run is the same with it or without it.
+  - Speed only; it changes no result. Its only output is Ansible's own warning when a plugin file of a collection it
+    loads fails to import, which a run using that collection would print too.
   - ansible-core runs each task of each host in a process forked from C(ansible-playbook), and each of those
     processes loads again every filter and test plugin its templates use (ansible-core 2.19 loads all of
     C(ansible.builtin)'s at the first one). Loaded once in C(ansible-playbook) before the first task, they are
@@ -17,7 +18,7 @@ description:
     this collection, and the plugins named in O(plugins).
   - "Measured on a converged full ML host (C(benchmarks/ml-host), no-change check, medians of 3): over SSH the
     controller's CPU-seconds from 14.0 to 10.3 and the wall time from 20.8 to 17.1 s; under Mitogen from 13.9 to
-    11.7 and from 15.2 to 12.9 s (see C(benchmarks/README.md))."
+    11.7 and from 15.2 to 12.9 s (C(benchmarks/README.md) in the collection's repository)."
   - A plugin that does not load (its collection is not installed) is skipped, saying so with C(-vvv); the task that
     uses it fails as it would without this callback.
   - Enable it with C(callbacks_enabled = mlops.hosts.preload) (this collection's C(ansible.cfg) does), or

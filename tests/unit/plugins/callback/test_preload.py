@@ -22,10 +22,9 @@ _PLUGINS = pathlib.Path(preload.__file__).resolve().parent.parent
 _COLLECTIONS = pathlib.Path(__file__).resolve().parents[4] / '.build' / 'collections'
 
 _SCRIPT = textwrap.dedent('''
-    import json, multiprocessing, sys
-    from ansible.plugins.loader import filter_loader, init_plugin_loader, test_loader
+    import importlib.util, json, multiprocessing, os, sys
+    from ansible.plugins.loader import callback_loader, filter_loader, init_plugin_loader, test_loader
     init_plugin_loader()
-    from ansible_collections.mlops.hosts.plugins.callback import preload
 
     def state():
         # What a task's worker finds when it starts: the state forked from ansible-playbook.
@@ -38,20 +37,37 @@ _SCRIPT = textwrap.dedent('''
         queue.put(state())
 
     warnings = []
-    missing = preload.preload(json.loads(sys.argv[1]), warn=warnings.append) if sys.argv[1] != 'none' else None
+    if sys.argv[1] == 'callback':
+        # As ansible-playbook runs it: found by the callback loader, its options set, its hook called.
+        callback = callback_loader.get('mlops.hosts.preload')
+        callback.set_options()
+        callback._display.vvv = warnings.append
+        callback.v2_playbook_on_start(None)
+        missing = None
+    elif sys.argv[1] != 'none':
+        from ansible_collections.mlops.hosts.plugins.callback import preload
+        missing = preload.preload(json.loads(sys.argv[1]), warn=warnings.append)
+    else:
+        missing = None
     context = multiprocessing.get_context('fork')
     queue = context.Queue()
     process = context.Process(target=child, args=(queue,))
     process.start()
     forked = queue.get(timeout=60)
     process.join(timeout=60)
-    print(json.dumps({'missing': missing, 'warnings': warnings, 'forked': forked}))
+    try:
+        crypto = importlib.util.find_spec('ansible_collections.community.crypto') is not None
+    except ImportError:
+        crypto = False
+    print(json.dumps({'missing': missing, 'warnings': warnings, 'forked': forked, 'crypto_installed': crypto}))
 ''')
 
 
-def _run(names) -> dict:
+def _run(names, extra_env=None) -> dict:
+    """names: the plugins preload() loads, 'callback' for the callback as ansible-playbook runs it, None for nothing."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f'{_COLLECTIONS}{os.pathsep}{os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}')
-    argument = 'none' if names is None else json.dumps(names)
+    env.update(extra_env or {})
+    argument = 'none' if names is None else names if names == 'callback' else json.dumps(names)
     proc = subprocess.run([sys.executable, '-c', _SCRIPT, argument], env=env, capture_output=True, text=True,
                           check=False, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -79,12 +95,26 @@ def test_collection_plugins_of_a_missing_directory_is_empty(tmp_path):
     assert not preload.collection_plugins(tmp_path)
 
 
-def test_a_process_forked_after_it_inherits_the_loaded_plugins():
-    result = _run(preload.collection_plugins() + ['community.crypto.x509_certificate_info'])
-    assert result['missing'] == []
+def test_a_process_forked_after_the_callback_inherits_the_loaded_plugins():
+    result = _run('callback')
     forked = result['forked']
     assert forked['filters'] > 50 and forked['tests'] > 20
-    assert forked['problems'] and forked['crypto']
+    assert forked['problems']
+    # Its default option names community.crypto's filter, which the roles use; the lowest and newest ansible-core's
+    # test environments have ansible-core alone, without that collection.
+    if result['crypto_installed']:
+        assert forked['crypto'] and result['warnings'] == []
+    else:
+        assert not forked['crypto']
+        assert result['warnings'] == ['mlops.hosts.preload: community.crypto.x509_certificate_info did not load; '
+                                      'the tasks using it load it themselves']
+
+
+def test_the_callback_loads_the_plugins_its_option_names():
+    result = _run('callback', {'MLOPS_PRELOAD_PLUGINS': 'mlops.hosts.problems,nosuch.collection.filter'})
+    assert result['forked']['problems'] and not result['forked']['crypto']
+    assert result['warnings'] == ['mlops.hosts.preload: nosuch.collection.filter did not load; '
+                                  'the tasks using it load it themselves']
 
 
 def test_without_it_a_forked_process_loads_them_itself():
