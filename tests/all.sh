@@ -77,9 +77,42 @@ cpu_sample() {
 sampler=$!
 trap 'kill "$sampler" 2>/dev/null' EXIT
 
+# cgroup_cpu_s DIR: the CPU-seconds a cgroup's processes have used (cgroup v1 cpuacct, v2 cpu.stat), or nothing.
+cgroup_cpu_s() {
+  if [ -z "$1" ]; then
+    return 0
+  elif [ -r "$1/cpuacct.usage" ]; then
+    awk '{printf "%.0f", $1 / 1e9}' "$1/cpuacct.usage"
+  elif [ -r "$1/cpu.stat" ]; then
+    awk '$1 == "usage_usec" {printf "%.0f", $2 / 1e6}' "$1/cpu.stat"
+  fi
+}
+# cpu_report: where make test's CPU went, since start_ticks: the containers docker runs for Molecule and the lab
+# (their cgroup's parent, docker's cgroupfs driver), the integration tests and the checks (their cgroups, their
+# containers included), and the rest (Molecule's controller: ansible-playbook, pytest). On a saturated machine make
+# test's time is this total over the cores: what to cut first.
+cpu_report() {
+  local now total docker_s integration_s checks_s
+  now=$(awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
+  total=$(((now - start_ticks) / $(getconf CLK_TCK)))
+  docker_s=$(($(cgroup_cpu_s "$docker_group") + 0 - docker_start_s))
+  integration_s=$(($(cgroup_cpu_s "$integration_group") + 0 - integration_start_s))
+  checks_s=$(($(cgroup_cpu_s "$checks_group") + 0 - checks_start_s))
+  echo "make test: CPU-seconds used since Molecule and the checks beside it started: $total; Molecule's and the lab's containers $docker_s," \
+    "the integration tests $integration_s, the checks $checks_s, the rest (Molecule's controller)" \
+    "$((total - docker_s - integration_s - checks_s)) (0 where no cgroup could be read)" | tee "$artifacts/cpu-report.txt"
+}
+
 start=$SECONDS
 checks_group=$(make_cgroup mlops-checks cpu.idle=1 cpu.idle=1)
 integration_group=$(make_cgroup mlops-integration cpu.shares=256 cpu.weight=25)
+docker_group=/sys/fs/cgroup/docker
+if [ -d /sys/fs/cgroup/cpuacct/docker ]; then docker_group=/sys/fs/cgroup/cpuacct/docker; fi
+# The cgroups may be left from an earlier make test: their counters are read at the start and the end.
+start_ticks=$(awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
+docker_start_s=$(($(cgroup_cpu_s "$docker_group") + 0))
+integration_start_s=$(($(cgroup_cpu_s "$integration_group") + 0))
+checks_start_s=$(($(cgroup_cpu_s "$checks_group") + 0))
 echo "make test: beside Molecule, the integration tests ${integration_group:-at nice 19}${integration_group:+ (low weight)}" \
   "and the other checks ${checks_group:-at nice 19}${checks_group:+ (cpu.idle)}; their output in $artifacts/"
 declare -A pids
@@ -103,6 +136,7 @@ for part in integration checks; do
   cat "$artifacts/$part.log"
   [ "$part_rc" -eq 0 ] || rc=$part_rc
 done
+cpu_report
 if [ "$rc" -ne 0 ]; then
   echo "make test: FAILED (Molecule rc $molecule_rc; see the integration tests' and the checks' output above)"
   exit 1
