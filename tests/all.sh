@@ -47,6 +47,10 @@ in_background() {
   (
     if [ -n "$group" ]; then
       echo "$BASHPID" >"$group/cgroup.procs"
+      # cgroup v1 may mount cpuacct apart from cpu: a cgroup of the same name there counts its CPU (cgroup_cpu_s).
+      if [ ! -e "$group/cpuacct.usage" ] && mkdir -p "$(accounting_dir "$group")" 2>/dev/null; then
+        echo "$BASHPID" >"$(accounting_dir "$group")/cgroup.procs" 2>/dev/null || true
+      fi
       # Containers the command starts are not in this process tree: docker puts them in the same cgroup.
       export CHECKS_CGROUP_PARENT=/${group##*/}
     else
@@ -77,14 +81,23 @@ cpu_sample() {
 sampler=$!
 trap 'kill "$sampler" 2>/dev/null' EXIT
 
+# accounting_dir GROUP: where a cpu cgroup's CPU time is counted: itself (v2, or v1 with cpu and cpuacct mounted
+# together), or its namesake in v1's separate cpuacct hierarchy.
+accounting_dir() {
+  case $1 in
+    /sys/fs/cgroup/cpu/*) if [ -e "$1/cpuacct.usage" ]; then echo "$1"; else echo "/sys/fs/cgroup/cpuacct/${1#/sys/fs/cgroup/cpu/}"; fi ;;
+    *) echo "$1" ;;
+  esac
+}
 # cgroup_cpu_s DIR: the CPU-seconds a cgroup's processes have used (cgroup v1 cpuacct, v2 cpu.stat), or nothing.
 cgroup_cpu_s() {
-  if [ -z "$1" ]; then
-    return 0
-  elif [ -r "$1/cpuacct.usage" ]; then
-    awk '{printf "%.0f", $1 / 1e9}' "$1/cpuacct.usage"
-  elif [ -r "$1/cpu.stat" ]; then
-    awk '$1 == "usage_usec" {printf "%.0f", $2 / 1e6}' "$1/cpu.stat"
+  local dir
+  [ -n "$1" ] || return 0
+  dir=$(accounting_dir "$1")
+  if [ -r "$dir/cpuacct.usage" ]; then
+    awk '{printf "%.0f", $1 / 1e9}' "$dir/cpuacct.usage"
+  elif [ -r "$dir/cpu.stat" ] && grep -q '^usage_usec ' "$dir/cpu.stat"; then
+    awk '$1 == "usage_usec" {printf "%.0f", $2 / 1e6}' "$dir/cpu.stat"
   fi
 }
 # cpu_report: where make test's CPU went, since start_ticks: the containers docker runs for Molecule and the lab
