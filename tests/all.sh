@@ -48,8 +48,10 @@ in_background() {
     if [ -n "$group" ]; then
       echo "$BASHPID" >"$group/cgroup.procs"
       # cgroup v1 may mount cpuacct apart from cpu: a cgroup of the same name there counts its CPU (cgroup_cpu_s).
-      if [ ! -e "$group/cpuacct.usage" ] && mkdir -p "$(accounting_dir "$group")" 2>/dev/null; then
-        echo "$BASHPID" >"$(accounting_dir "$group")/cgroup.procs" 2>/dev/null || true
+      local accounting
+      accounting=$(accounting_dir "$group")
+      if [ "$accounting" != "$group" ] && mkdir -p "$accounting" 2>/dev/null; then
+        echo "$BASHPID" >"$accounting/cgroup.procs" 2>/dev/null || true
       fi
       # Containers the command starts are not in this process tree: docker puts them in the same cgroup.
       export CHECKS_CGROUP_PARENT=/${group##*/}
@@ -106,7 +108,7 @@ cgroup_cpu_s() {
 # test's time is this total over the cores: what to cut first.
 cpu_report() {
   local now total docker_s integration_s checks_s
-  now=$(awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
+  now=$(cpu_sample | cut -f2)
   total=$(((now - start_ticks) / $(getconf CLK_TCK)))
   docker_s=$(($(cgroup_cpu_s "$docker_group") + 0 - docker_start_s))
   integration_s=$(($(cgroup_cpu_s "$integration_group") + 0 - integration_start_s))
@@ -122,7 +124,7 @@ integration_group=$(make_cgroup mlops-integration cpu.shares=256 cpu.weight=25)
 docker_group=/sys/fs/cgroup/docker
 if [ -d /sys/fs/cgroup/cpuacct/docker ]; then docker_group=/sys/fs/cgroup/cpuacct/docker; fi
 # The cgroups may be left from an earlier make test: their counters are read at the start and the end.
-start_ticks=$(awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
+start_ticks=$(cpu_sample | cut -f2)
 docker_start_s=$(($(cgroup_cpu_s "$docker_group") + 0))
 integration_start_s=$(($(cgroup_cpu_s "$integration_group") + 0))
 checks_start_s=$(($(cgroup_cpu_s "$checks_group") + 0))
