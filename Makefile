@@ -116,7 +116,7 @@ unit-only: venv
 	pytest -q tests/unit
 
 integration: venv
-	pytest -q -n 2 --dist loadgroup tests/integration
+	pytest -q -n 2 --dist loadgroup --durations=12 tests/integration
 
 argspecs: venv
 	python tests/check_argument_specs.py

@@ -67,21 +67,16 @@ dists=$!
 "$make" --no-print-directory ee || exit 1
 wait "$dists" || { cat "$artifacts/lab-dists.log"; echo "make test: the lab's Kafka or Hadoop build failed"; exit 1; }
 
+# Docker's cgroupfs parent of every container (cgroup v1 keeps CPU time in the cpuacct hierarchy).
+docker_group=/sys/fs/cgroup/docker
+if [ -d /sys/fs/cgroup/cpuacct/docker ]; then docker_group=/sys/fs/cgroup/cpuacct/docker; fi
+
 # cpu_sample: one line of the machine's CPU time in .build/artifacts/cpu.tsv (epoch, busy and idle in clock ticks
 # from /proc/stat; iowait counts as idle), every 30 s while make test runs: how much of both cores each stretch used,
 # which says whether another Molecule lane would find room.
 cpu_sample() {
   awk -v now="$(date +%s)" '$1 == "cpu" {print now "\t" $2 + $3 + $4 + $7 + $8 + $9 "\t" $5 + $6; exit}' /proc/stat
 }
-(
-  printf 'epoch\tbusy_ticks\tidle_ticks\n'
-  while :; do
-    cpu_sample
-    sleep 30
-  done
-) >"$artifacts/cpu.tsv" &
-sampler=$!
-trap 'kill "$sampler" 2>/dev/null' EXIT
 
 # accounting_dir GROUP: where a cpu cgroup's CPU time is counted: itself (v2, or v1 with cpu and cpuacct mounted
 # together), or its namesake in v1's separate cpuacct hierarchy.
@@ -118,11 +113,40 @@ cpu_report() {
     "$((total - docker_s - integration_s - checks_s)) (0 where no cgroup could be read)" | tee "$artifacts/cpu-report.txt"
 }
 
+# container_report: the containers that used most CPU in make test, by name (a name Molecule gives again in another
+# run counts once per container), from container-cpu.tsv's last sample of each; up to 30 s of each container's end is
+# not in it.
+container_report() {
+  awk -F'\t' '{cpu[$3] = $4; name[$3] = $2} END {for (id in cpu) sum[name[id]] += cpu[id]; for (n in sum) print sum[n] "\t" n}' \
+    "$artifacts/container-cpu.tsv" 2>/dev/null | sort -rn | head -n 25 >"$artifacts/container-cpu-top.txt"
+  echo "make test: the containers that used most CPU-seconds ($artifacts/container-cpu-top.txt):" \
+    "$(awk -F'\t' 'NR <= 12 {printf "%s%s %s", sep, $2, $1; sep = ", "}' "$artifacts/container-cpu-top.txt")"
+}
+
+# container_sample: a line per running container in .build/artifacts/container-cpu.tsv (epoch, name, id, CPU-seconds
+# so far from its cgroup under docker's), with cpu_sample: which scenario's hosts used the CPU (container_report).
+container_sample() {
+  local id name now
+  now=$(date +%s)
+  docker ps --no-trunc --format '{{.ID}} {{.Names}}' 2>/dev/null | while read -r id name; do
+    printf '%s\t%s\t%s\t%s\n' "$now" "$name" "${id:0:12}" "$(cgroup_cpu_s "$docker_group/$id")"
+  done
+}
+rm -f "$artifacts/container-cpu.tsv"
+(
+  printf 'epoch\tbusy_ticks\tidle_ticks\n'
+  while :; do
+    cpu_sample
+    container_sample >>"$artifacts/container-cpu.tsv"
+    sleep 30
+  done
+) >"$artifacts/cpu.tsv" &
+sampler=$!
+trap 'kill "$sampler" 2>/dev/null' EXIT
+
 start=$SECONDS
 checks_group=$(make_cgroup mlops-checks cpu.idle=1 cpu.idle=1)
 integration_group=$(make_cgroup mlops-integration cpu.shares=256 cpu.weight=25)
-docker_group=/sys/fs/cgroup/docker
-if [ -d /sys/fs/cgroup/cpuacct/docker ]; then docker_group=/sys/fs/cgroup/cpuacct/docker; fi
 # The cgroups may be left from an earlier make test: their counters are read at the start and the end.
 start_ticks=$(cpu_sample | cut -f2)
 docker_start_s=$(($(cgroup_cpu_s "$docker_group") + 0))
@@ -152,6 +176,7 @@ for part in integration checks; do
   [ "$part_rc" -eq 0 ] || rc=$part_rc
 done
 cpu_report
+container_report
 if [ "$rc" -ne 0 ]; then
   echo "make test: FAILED (Molecule rc $molecule_rc; see the integration tests' and the checks' output above)"
   exit 1
