@@ -126,10 +126,12 @@ container_report() {
 # container_sample: a line per running container in .build/artifacts/container-cpu.tsv (epoch, name, id, CPU-seconds
 # so far from its cgroup under docker's), with cpu_sample: which scenario's hosts used the CPU (container_report).
 container_sample() {
-  local id name now
+  local id name now cpu
   now=$(date +%s)
   docker ps --no-trunc --format '{{.ID}} {{.Names}}' 2>/dev/null | while read -r id name; do
-    printf '%s\t%s\t%s\t%s\n' "$now" "$name" "${id:0:12}" "$(cgroup_cpu_s "$docker_group/$id")"
+    cpu=$(cgroup_cpu_s "$docker_group/$id")
+    # Nothing where docker's cgroup driver puts containers elsewhere (systemd's docker-ID.scope).
+    if [ -n "$cpu" ]; then printf '%s\t%s\t%s\t%s\n' "$now" "$name" "${id:0:12}" "$cpu"; fi
   done
 }
 rm -f "$artifacts/container-cpu.tsv"
