@@ -120,7 +120,8 @@ container_report() {
   awk -F'\t' '{cpu[$3] = $4; name[$3] = $2} END {for (id in cpu) sum[name[id]] += cpu[id]; for (n in sum) print sum[n] "\t" n}' \
     "$artifacts/container-cpu.tsv" 2>/dev/null | sort -rn | head -n 25 >"$artifacts/container-cpu-top.txt"
   echo "make test: the containers that used most CPU-seconds ($artifacts/container-cpu-top.txt):" \
-    "$(awk -F'\t' 'NR <= 12 {printf "%s%s %s", sep, $2, $1; sep = ", "}' "$artifacts/container-cpu-top.txt")"
+    "$(awk -F'\t' 'NR <= 12 {printf "%s%s %s", sep, $2, $1; sep = ", "} END {if (!NR) print "none recorded"}' \
+      "$artifacts/container-cpu-top.txt")"
 }
 
 # container_sample: a line per running container in .build/artifacts/container-cpu.tsv (epoch, name, id, CPU-seconds
