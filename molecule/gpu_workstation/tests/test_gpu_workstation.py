@@ -216,6 +216,22 @@ def test_removed_hold_is_reported_and_restored(host, hostname):
     assert host.file('/etc/apt/apt.conf.d/51mlops-nvidia-driver-hold').exists
 
 
+def test_disabled_persistence_daemon_is_reported_beside_a_package_to_install(debian_host, hostname):
+    # A check must still read the daemon's unit when another of the driver's packages is to be installed (as after
+    # a kernel upgrade, whose headers are new): it skips the unit only while its own package is missing.
+    host = debian_host
+    assert host.run('dpkg --remove mokutil && systemctl disable nvidia-persistenced').rc == 0
+    check = run_playbook(scenario_playbook(), '--tags', 'nvidia_driver', check=True, limit=hostname)
+    # The run first, so a failed assertion leaves the host converged for the tests after this one.
+    run = run_playbook(scenario_playbook(), '--tags', 'nvidia_driver', limit=hostname)
+    assert check.rc == 0, check.output
+    assert check.changed_tasks(hostname) == ['mlops.hosts.nvidia_driver : Install the NVIDIA driver',
+                                             'mlops.hosts.nvidia_driver : Run the NVIDIA persistence daemon']
+    assert run.rc == 0, run.output
+    assert host.package('mokutil').is_installed
+    assert host.service('nvidia-persistenced').is_enabled
+
+
 # Secure Boot, with a fake mokutil in front of the real one (containers have no EFI variables).
 
 @pytest.fixture()
