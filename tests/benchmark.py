@@ -3,7 +3,8 @@
 For every scenario and distribution: create the instances (not timed), converge the scenario's
 playbook on the bare hosts (timed), run it again with nothing to change (timed), and count the
 tasks that ran. A scenario's benchmark.yml, when it has one, is timed instead of its converge.yml
-(spark_cluster times the three Spark hosts without its JupyterHub client). Writes benchmarks/results/<timestamp>.json and .md, and the same as latest.*.
+(spark_cluster times the three Spark hosts without its JupyterHub client, hadoop_ha its cluster.yml: ZooKeeper,
+HDFS and YARN). A scenario's `# lab-dist: NAME` release is built by lab/NAME-dist.sh, as tests/molecule.sh does. Writes benchmarks/results/<timestamp>.json and .md, and the same as latest.*.
 
 --repeat N times N no-change runs and reports their median. --compare REV also times N no-change runs of
 the collection as it was at the git revision REV on the same converged hosts, alternating with this
@@ -57,6 +58,22 @@ def checkout(rev: str) -> Path:
     archive = subprocess.run(['git', 'archive', rev], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(['tar', '-x', '-C', str(tree)], input=archive, check=True)
     return top
+
+
+def lab_dist(name: str) -> None:
+    """Export NAME_ARCHIVE_FILE, _SHA512 and _VERSION from lab/NAME-dist.sh, as tests/molecule.sh does for a scenario's
+    `# lab-dist: NAME`, unless NAME_ARCHIVE_URL or NAME_ARCHIVE_FILE is set already."""
+    prefix = f'{name.upper()}_ARCHIVE_'
+    if os.environ.get(prefix + 'URL') or os.environ.get(prefix + 'FILE'):
+        return
+    proc = subprocess.run(['bash', f'lab/{name}-dist.sh'], cwd=ROOT, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-4000:])
+        raise SystemExit(f'benchmark: lab/{name}-dist.sh failed')
+    for line in proc.stdout.splitlines():
+        key, sep, value = line.partition('=')
+        if sep and key in (prefix + 'FILE', prefix + 'SHA512', prefix + 'VERSION'):
+            os.environ[key] = value
 
 
 def _children_cpu() -> float:
@@ -154,6 +171,9 @@ def main() -> int:
         config = (ROOT / 'molecule' / scenario / 'molecule.yml').read_text()
         only = re.search(r'^# distros: (.*)$', config, re.M)
         requires = re.search(r'^# requires-env: (.*)$', config, re.M)
+        for name in re.findall(r'^# lab-dist: (.*)$', config, re.M):
+            for dist in name.split():
+                lab_dist(dist)
         if requires and not all(any(os.environ.get(name) for name in group.split('|'))
                                 for group in requires.group(1).split()):
             print(f'benchmark: skip {scenario} (it needs {requires.group(1)} in the environment)', flush=True)
