@@ -4,7 +4,8 @@ For every scenario and distribution: create the instances (not timed), converge 
 playbook on the bare hosts (timed), run it again with nothing to change (timed), and count the
 tasks that ran. A scenario's benchmark.yml, when it has one, is timed instead of its converge.yml
 (spark_cluster times the three Spark hosts without its JupyterHub client, hadoop_ha its cluster.yml: ZooKeeper,
-HDFS and YARN). A scenario's `# lab-dist: NAME` release is built by lab/NAME-dist.sh, as tests/molecule.sh does. Writes benchmarks/results/<timestamp>.json and .md, and the same as latest.*.
+HDFS and YARN). A scenario's `# lab-dist: NAME` release is built by lab/NAME-dist.sh, as tests/molecule.sh does.
+Writes benchmarks/results/<timestamp>.json and .md, and the same as latest.*.
 
 --repeat N times N no-change runs and reports their median. --compare REV also times N no-change runs of
 the collection as it was at the git revision REV on the same converged hosts, alternating with this
@@ -171,8 +172,8 @@ def main() -> int:
         config = (ROOT / 'molecule' / scenario / 'molecule.yml').read_text()
         only = re.search(r'^# distros: (.*)$', config, re.M)
         requires = re.search(r'^# requires-env: (.*)$', config, re.M)
-        for name in re.findall(r'^# lab-dist: (.*)$', config, re.M):
-            for dist in name.split():
+        for dists in re.findall(r'^# lab-dist: (.*)$', config, re.M):
+            for dist in dists.split():
                 lab_dist(dist)
         if requires and not all(any(os.environ.get(name) for name in group.split('|'))
                                 for group in requires.group(1).split()):
