@@ -22,6 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_tool_batch as batch
 from ansible_collections.mlops.hosts.plugins.module_utils._commands import environment_problems, tail
 
 
@@ -104,53 +105,98 @@ class KafkaTools:
         return None, dict(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc, tail((err or out).strip(), 3000)),
                           rc=rc, cmd=shown, attempts=attempt)
 
-    def _run_once(self, argv):
-        """run_command() of argv with the tools' environment and class data sharing archive: (rc, out, err)."""
-        environ, making = self._with_archive()
+    def _run_once(self, argv, archive=None, class_path=None):
+        """run_command() of argv with the tools' environment and class data sharing archive (archive, the tools'
+        own by default; class_path, when given, put first on the class path): (rc, out, err)."""
+        archive = archive or self.archive
+        environ, making = self._with_archive(archive)
+        if class_path:
+            before = environ.get('CLASSPATH')
+            environ = dict(environ, CLASSPATH=class_path + (':' + before if before else ''))
         try:
             rc, out, err = self.module.run_command(argv, environ_update=environ)
             if making and rc == 0 and os.path.isfile(making):
                 os.chmod(making, 0o644)
-                os.replace(making, self.archive)
-            elif self.archive and UNUSABLE_ARCHIVE in (err or '') and not self.module.check_mode:
-                self._remove_archive()
+                os.replace(making, archive)
+            elif archive and UNUSABLE_ARCHIVE in (err or '') and not self.module.check_mode:
+                self._remove_archive(archive)
         finally:
             if making and os.path.exists(making):
                 os.remove(making)
         return rc, out, err
 
-    def _remove_archive(self):
+    @staticmethod
+    def _remove_archive(archive):
         """Remove the class archive, made again by the next tool; a tool run side by side may have removed it first."""
         try:
-            os.remove(self.archive)
+            os.remove(archive)
         except FileNotFoundError:
             pass
 
-    def _with_archive(self):
-        """The tools' environment with the class data sharing archive (tool_class_archive): used when it exists, else
-        written at the tool's exit to a file of its own that run() renames into place (never in check mode); the path
-        of that file or None."""
-        if not self.archive:
+    def _with_archive(self, archive):
+        """The tools' environment with the class data sharing archive at archive: used when it exists, else written at
+        the tool's exit to a file of its own that run() renames into place (never in check mode); the path of that
+        file or None."""
+        if not archive:
             return self.environ, None
         options = self.environ['KAFKA_JVM_PERFORMANCE_OPTS'] + ' ' + ARCHIVE_JVM_OPTIONS
         making = None
-        if os.path.isfile(self.archive):
-            options += ' -XX:SharedArchiveFile=' + self.archive
-        elif os.path.isdir(os.path.dirname(self.archive)) and not self.module.check_mode:
-            making = '%s.%d.%d' % (self.archive, os.getpid(), threading.get_ident())
+        if os.path.isfile(archive):
+            options += ' -XX:SharedArchiveFile=' + archive
+        elif os.path.isdir(os.path.dirname(archive)) and not self.module.check_mode:
+            making = '%s.%d.%d' % (archive, os.getpid(), threading.get_ident())
             options += ' -XX:ArchiveClassesAtExit=' + making
         return dict(self.environ, KAFKA_JVM_PERFORMANCE_OPTS=options), making
 
     def run_side_by_side(self, calls):
-        """run() for each (script, args) of calls at once; their outputs in the same order. When any fails, the module
-        fails once, in this thread, with every failure's message (and the first one's rc, cmd and attempts)."""
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            futures = [pool.submit(self._attempt, script, args, 1) for script, args in calls]
-            results = [future.result() for future in futures]
+        """run() for each (script, args) of calls at once, in one Java start where the tool batch can run
+        (_kafka_tool_batch), else side by side; their outputs in the same order. When any fails, the module fails
+        once, in this thread, with every failure's message (and the first one's rc, cmd and attempts)."""
+        results = self._batch(calls)
+        if results is None:
+            with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+                futures = [pool.submit(self._attempt, script, args, 1) for script, args in calls]
+                results = [future.result() for future in futures]
         failures = [failure for _out, failure in results if failure]
         if failures:
             self.module.fail_json(**dict(failures[0], msg='; '.join(failure['msg'] for failure in failures)))
         return [out for out, _failure in results]
+
+    def _batch(self, calls):
+        """[(standard output, None) or (None, failure)] of calls run in one JVM (see _attempt), or None when the batch
+        cannot run here: no tool_class_archive (whose directory holds the batch's jar), a script whose main class
+        is not named the usual way, no compiler in the Java runtime, or a batch that did not run to its end."""
+        if not self.archive or not os.path.isdir(os.path.dirname(self.archive)):
+            return None
+        commands = []
+        for script, args in calls:
+            main_class = batch.script_class(os.path.join(self.home, 'bin', script))
+            if main_class is None:
+                return None
+            commands.append((main_class, self.connect + list(args)))
+        jar = batch.jar_path(self.archive)
+        if not batch.compile_jar(self.module, self.home, self.environ.get('JAVA_HOME'), jar):
+            return None
+        marker = batch.new_marker()
+        rc, out, err = self._run_once(batch.batch_argv(self.home, marker, commands),
+                                      archive=batch.batch_archive(self.archive), class_path=jar)
+        parsed = batch.parse_output(out, marker, len(commands)) if rc == 0 else None
+        if parsed is None:
+            return None
+        results = []
+        for (script, args), (code, text) in zip(calls, parsed):
+            if code == 0:
+                results.append((text, None))
+                continue
+            shown = [script] + list(args)
+            message = '%s failed (exit %d): %s' % (' '.join(shown), code, tail(_joined(text, err), 3000))
+            results.append((None, dict(msg=message, rc=code, cmd=shown, attempts=1)))
+        return results
+
+
+def _joined(*texts):
+    """The non-empty texts, stripped, one after the other on lines of their own."""
+    return '\n'.join(text.strip() for text in texts if text and text.strip())
 
 
 def run_parts(module, tools, parts, refusal='the Kafka cluster'):

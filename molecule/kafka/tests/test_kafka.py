@@ -103,9 +103,13 @@ def test_secrets_are_root_only(nodes):
         assert (key.user, key.group, key.mode) == ('root', 'kafka', 0o640), name
         assert node.file(ADMIN).mode == 0o600, name
         assert 'BEGIN PRIVATE KEY' in node.check_output('head -1 /etc/kafka/tls/node.key'), name
-    # The class archive the JVM of the admin tools (run as root) loads classes from: only root writes it.
-    archive = nodes['kafka1'].check_output(f'stat -c "%U %a" {ARCHIVE} $(dirname {ARCHIVE})').split('\n')
-    assert archive == ['root 644', 'root 755'], archive
+    # The class archives and the tool batch's jar the JVM of the admin tools (run as root) loads classes from: only
+    # root writes them.
+    cache = nodes['kafka1'].check_output(f'cd $(dirname {ARCHIVE}) && stat -c "%n %U %a" . *').split('\n')
+    assert cache[0] == '. root 755' and all(line.endswith(' root 644') for line in cache[1:]), cache
+    names = sorted(re.sub(r'tools-[0-9.]+\.jsa$', 'tools-VERSION.jsa', re.sub(r'-[0-9a-f]{12}', '-ID', line.split()[0]))
+                   for line in cache[1:])
+    assert names == ['mlops-tool-batch-ID-tools-VERSION.jsa', 'mlops-tool-batch-ID.jar', 'tools-VERSION.jsa'], cache
     for user in ('alice', 'bob'):
         secret = nodes['kafka1'].file(f'/etc/kafka/users/{user}.password')
         assert (secret.user, secret.mode) == ('root', 0o600), user
