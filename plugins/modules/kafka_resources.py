@@ -13,10 +13,11 @@ short_description: Keep a Kafka cluster's SCRAM users, ACLs and topics, in one m
 version_added: 0.8.0
 description:
   - Does what M(mlops.hosts.kafka_scram_users), M(mlops.hosts.kafka_acls) and M(mlops.hosts.kafka_topics) do, with
-    the same options, in one module execution whose reads of the cluster run side by side (four commands of Kafka's
-    tools, one Java start each). A run with nothing to change takes about the time of the reads side by side instead
-    of the sum of three module executions (3.0 to 3.7 s instead of 4.6 to 5.3 s on a 2-core lab host, see
-    C(docs/kafka.md)).
+    the same options, in one module execution whose four reads of the cluster (commands of Kafka's tools) run in one
+    Java start, or side by side where the tool batch cannot run (see O(tool_class_archive) and the notes). A run
+    with nothing to change takes about the time of those reads instead of the sum of three module executions (1.5 s
+    for the reads in one Java start, 2.9 to 3.4 s side by side, and 4.6 to 5.3 s for three module executions on a
+    2-core lab host, see C(docs/kafka.md)).
   - Before the cluster is read, it fails naming every problem of every option at once; before anything changes, it
     fails naming every refusal at once (see M(mlops.hosts.kafka_topics)). Then it sets the users, then the ACLs, then
     the topics, in that order.
