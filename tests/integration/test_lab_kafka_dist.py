@@ -181,8 +181,11 @@ def _module(name: str, args: dict, workdir: Path) -> dict:
     """Runs the module as Ansible would (its arguments in a file), returns its JSON result."""
     args_file = workdir / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}), encoding='utf-8')
+    # A bound against a hang. make test runs these tests in a cgroup of low CPU weight beside two Molecule lanes, where
+    # an admin module's first run (which compiles the tool batch and writes two class archives) took over 300 s on
+    # 2026-12-06's machine.
     run = subprocess.run([sys.executable, str(ROOT / 'plugins' / 'modules' / f'{name}.py'), str(args_file)],
-                         capture_output=True, text=True, check=False, timeout=300,
+                         capture_output=True, text=True, check=False, timeout=900,
                          env={**os.environ, 'PYTHONPATH': str(COLLECTIONS)})
     return _Result(json.loads(run.stdout))
 
