@@ -100,10 +100,7 @@ class KafkaTools:
                 break
             time.sleep(RETRY_PAUSE_S)
             attempt += 1
-        shown = [script] + list(args)
-        tries = '' if attempt == 1 else ' %d times' % attempt
-        return None, dict(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc, tail((err or out).strip(), 3000)),
-                          rc=rc, cmd=shown, attempts=attempt)
+        return None, _failure(script, args, rc, err or out, attempt)
 
     def _run_once(self, argv, archive=None, class_path=None):
         """run_command() of argv with the tools' environment and class data sharing archive (archive, the tools'
@@ -188,10 +185,17 @@ class KafkaTools:
             if code == 0:
                 results.append((text, None))
                 continue
-            shown = [script] + list(args)
-            message = '%s failed (exit %d): %s' % (' '.join(shown), code, tail(_joined(text, err), 3000))
-            results.append((None, dict(msg=message, rc=code, cmd=shown, attempts=1)))
+            results.append((None, _failure(script, args, code, _joined(text, err), 1)))
         return results
+
+
+def _failure(script, args, rc, output, attempts):
+    """fail_json's arguments for a tool run that failed: its command (without the connection options), exit code and
+    the tail of its output; attempts when it was tried more than once."""
+    shown = [script] + list(args)
+    tries = '' if attempts == 1 else ' %d times' % attempts
+    return dict(msg='%s failed%s (exit %d): %s' % (' '.join(shown), tries, rc, tail(output.strip(), 3000)),
+                rc=rc, cmd=shown, attempts=attempts)
 
 
 def _joined(*texts):
