@@ -50,7 +50,8 @@ options:
         C(mlops-tool-batch-ID-NAME), NAME being this file's name and ID the first 12 hexadecimal digits of the
         source's SHA-256. Where the
         runtime has no compiler module, the file C(mlops-tool-batch-ID.jar.unavailable) records it and the reads run
-        side by side; delete it to try again.
+        side by side; delete it to try again. Any other compilation failure is a warning, the reads run side by side
+        and the next run compiles again. A new jar removes the batch's files of other IDs (an earlier version's).
       - Without it, no archive is used, and no tool batch.
     type: path
 notes:

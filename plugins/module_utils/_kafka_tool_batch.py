@@ -97,6 +97,12 @@ SOURCE_ID = hashlib.sha256(JAVA_SOURCE.encode('utf-8')).hexdigest()[:12]
 # How the release's scripts start their tool: `exec "$(dirname ...)/kafka-run-class.sh" CLASS "$@"`, Apache's and the
 # lab's alike.
 SCRIPT_CLASS = re.compile(r'kafka-run-class\.sh"?\s+([A-Za-z_$][\w.$]*)\s+"\$@"')
+# What java says when its runtime lacks the compiler module or one it requires, at the start of its boot layer:
+# "java.lang.module.FindException: Module jdk.compiler not found" (or "Module java.compiler not found, required by
+# jdk.compiler"), a property of the runtime, not of this run.
+NO_COMPILER = re.compile(r'FindException: Module [\w.]+ not found')
+# The batch's files of any source: its jar, its marker, its class archives, a jar being written.
+BATCH_FILE = re.compile(r'^mlops-tool-batch-([0-9a-f]{12})[.-]')
 
 
 def script_class(path):
@@ -152,9 +158,23 @@ def batch_archive(archive):
     return os.path.join(os.path.dirname(archive), 'mlops-tool-batch-%s-%s' % (SOURCE_ID, os.path.basename(archive)))
 
 
+def remove_other_sources(directory):
+    """Remove the batch's files of other sources from directory (the jars, markers and class archives an earlier
+    version of this collection made), leaving every other file."""
+    for name in os.listdir(directory):
+        found = BATCH_FILE.match(name)
+        if found and found.group(1) != SOURCE_ID:
+            try:
+                os.remove(os.path.join(directory, name))
+            except OSError:
+                pass
+
+
 def compile_jar(module, home, java_home, jar):
     """Compile JAVA_SOURCE into jar with the runtime's compiler module; True when jar exists afterwards. On a runtime
-    without the compiler a marker file (jar + '.unavailable') keeps later runs from trying again for this source."""
+    without the compiler a marker file (jar + '.unavailable') keeps later runs from trying again for this source; any
+    other failure warns and is tried again at the next run. A new jar replaces the files of other sources
+    (remove_other_sources)."""
     unavailable = jar + '.unavailable'
     if os.path.exists(jar):
         return True
@@ -170,12 +190,17 @@ def compile_jar(module, home, java_home, jar):
         with open(source, 'w', encoding='utf-8') as handle:
             handle.write(JAVA_SOURCE)
         classes = os.path.join(work, 'classes')
-        rc, _out, _err = module.run_command([java, '-m', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn',
-                                             '-cp', clients[-1], '-d', classes, source])
+        rc, out, err = module.run_command([java, '-m', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn',
+                                           '-cp', clients[-1], '-d', classes, source])
         if rc != 0:
-            with open(unavailable, 'w', encoding='utf-8') as handle:
-                handle.write('the Java runtime could not compile the tool batch (exit %d); delete this file to retry\n'
-                             % rc)
+            said = (err or out or '').strip()
+            if NO_COMPILER.search(said):
+                with open(unavailable, 'w', encoding='utf-8') as handle:
+                    handle.write('%s has no compiler module (jdk.compiler) for the tool batch; delete this file to '
+                                 'retry\n' % java)
+            else:
+                module.warn('the Kafka tool batch did not compile (%s, exit %d: %s); the reads ran side by side, and it '
+                            'is compiled again at the next run' % (java, rc, said.splitlines()[-1] if said else 'no output'))
             return False
         made = '%s.%d' % (jar, os.getpid())
         with zipfile.ZipFile(made, 'w') as archive:
@@ -183,6 +208,7 @@ def compile_jar(module, home, java_home, jar):
                 archive.write(os.path.join(classes, name), name)
         os.chmod(made, 0o644)
         os.replace(made, jar)
+        remove_other_sources(os.path.dirname(jar))
         return True
     finally:
         shutil.rmtree(work, ignore_errors=True)

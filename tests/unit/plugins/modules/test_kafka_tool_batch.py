@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import os
 
+from ansible.module_utils import basic
+
 from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_tool_batch as batch
 from ansible_collections.mlops.hosts.plugins.modules import kafka_resources
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import kafka_home, run_in_mode
@@ -26,6 +28,9 @@ SCRIPTS = {
     'kafka-configs.sh': '# The lab\'s kafka-configs.sh\nexec "$(dirname "$(readlink -f "$0")")/kafka-run-class.sh" '
                         'kafka.admin.ConfigCommand "$@"\n',
 }
+# What Java 17 prints for `java -m jdk.compiler/...` on a runtime image without the module (jlink'ed JREs).
+NO_COMPILER = ('Error occurred during initialization of boot layer\n'
+               'java.lang.module.FindException: Module jdk.compiler not found\n')
 OUTPUTS = {'org.apache.kafka.tools.AclCommand': LISTED, 'org.apache.kafka.tools.TopicCommand': DESCRIBE}
 
 
@@ -37,15 +42,17 @@ class BatchHost(FakeCluster):
     """A host whose Java compiles the batch (or not: compiles=False) and runs it as the real class does: one line per
     command, with its recorded output; exits with failing[main class] for those named, and stops there."""
 
-    def __init__(self, compiles=True, failing=None):
+    def __init__(self, compiles=True, failing=None, compile_error=None):
         super().__init__()
-        self.compiles, self.failing = compiles, failing or {}
+        self.compiles, self.failing, self.compile_error = compiles, failing or {}, compile_error
 
     def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
         if 'jdk.compiler/com.sun.tools.javac.Main' in args:
             self.record(module, args, environ_update, kwargs)
             if not self.compiles:
-                return 1, '', 'module jdk.compiler not found'
+                return 1, '', NO_COMPILER
+            if self.compile_error:
+                return 1, '', self.compile_error
             classes = args[args.index('-d') + 1]
             os.makedirs(classes)
             with open(os.path.join(classes, batch.CLASS_NAME + '.class'), 'wb') as handle:
@@ -125,6 +132,36 @@ def test_a_runtime_without_the_compiler_reads_side_by_side_and_does_not_try_agai
     host.barrier.reset()
     run_in_mode(kafka_resources, batch_args(tmp_path, home, cache))
     assert len(host.commands) == READS
+
+
+def test_a_compilation_that_fails_otherwise_warns_and_is_tried_again_at_the_next_run(monkeypatch, tmp_path):
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warnings.append(msg))
+    host = BatchHost(compile_error='MlopsKafkaToolBatch.java:3: error: cannot find symbol\n1 error\n').install(monkeypatch)
+    home, cache = release(tmp_path)
+    result = run_in_mode(kafka_resources, batch_args(tmp_path, home, cache))
+    assert not result['changed'], result
+    assert len(warnings) == 1 and 'did not compile' in warnings[0] and '1 error' in warnings[0], warnings
+    assert len(host.commands) == 1 + READS
+    assert not (cache / ('mlops-tool-batch-%s.jar.unavailable' % batch.SOURCE_ID)).exists()
+    host.commands.clear()
+    host.barrier.reset()
+    host.compile_error = None
+    run_in_mode(kafka_resources, batch_args(tmp_path, home, cache))
+    assert len(host.commands) == 2 and host.commands[1][1] == batch.CLASS_NAME
+
+
+def test_a_new_jar_removes_the_files_of_other_sources_and_keeps_the_rest(monkeypatch, tmp_path):
+    BatchHost().install(monkeypatch)
+    home, cache = release(tmp_path)
+    other = '0123456789ab' if batch.SOURCE_ID != '0123456789ab' else 'ba9876543210'
+    old = ['mlops-tool-batch-%s.jar' % other, 'mlops-tool-batch-%s.jar.unavailable' % other,
+           'mlops-tool-batch-%s-tools-4.1.1.jsa' % other]
+    kept = ['tools-4.1.1.jsa', 'tools-4.0.0.jsa', 'mlops-tool-batch-notes.txt']
+    for name in old + kept:
+        (cache / name).write_bytes(b'x')
+    run_in_mode(kafka_resources, batch_args(tmp_path, home, cache))
+    assert sorted(p.name for p in cache.iterdir()) == sorted(kept + ['mlops-tool-batch-%s.jar' % batch.SOURCE_ID])
 
 
 def test_a_check_on_a_new_host_compiles_nothing_and_reads_side_by_side(monkeypatch, tmp_path):
