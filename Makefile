@@ -91,7 +91,7 @@ test:
 # What make test runs beside Molecule, on idle CPU only (tests/all.sh).
 checks: venv lint core-lowest core-newest unit-only argspecs package
 
-# The same with every Molecule scenario on every distribution (make test: 62 to 73 minutes on 2 cores over 2026-12-05 and 06; this about three times its Molecule part).
+# The same with every Molecule scenario on every distribution (make test: 61 to 78 minutes on 2 cores over 2026-12-05 to 07; this about three times its Molecule part).
 test-full: export MOLECULE_MATRIX := full
 test-full: sanity test
 
