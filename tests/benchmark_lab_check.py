@@ -21,6 +21,10 @@ clean. Writes benchmarks/results/lab-check-<timestamp>.json and .md.
 role of an ML host; started with `LAB_INVENTORY=benchmarks/ml-host/hosts.yml bash lab/up.sh` and converged with
 `ansible-playbook -i benchmarks/ml-host/hosts.yml playbooks/site.yml`); its hosts are measured, other lab
 containers are not.
+
+--task-floor 1,10,30,100 measures instead what the controller and the connection cost for that many trivial tasks
+(ansible.builtin.stat of /etc/hostname) per host, and for as many skipped ones, with each strategy, on the same hosts
+(converged or not): the floor under any play of that many tasks. Writes benchmarks/results/task-floor-<timestamp>.*.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -88,11 +93,12 @@ def mitogen_strategies() -> str:
     return str(Path(ansible_mitogen.__file__).parent / 'plugins' / 'strategy')
 
 
-def check_once(strategy: str, hosts: dict[str, str], inventory: str = 'inventories/lab/hosts.yml') -> dict:
+def check_once(strategy: str, hosts: dict[str, str], inventory: str = 'inventories/lab/hosts.yml',
+               playbook: str = 'playbooks/site.yml') -> dict:
     env = dict(os.environ, ANSIBLE_STRATEGY=strategy, ANSIBLE_STRATEGY_PLUGINS=mitogen_strategies(),
                ANSIBLE_STDOUT_CALLBACK='ansible.posix.json')
     cpu_before, usage_before, start = hosts_cpu_s(hosts), resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
-    proc = subprocess.run(['ansible-playbook', '-i', inventory, 'playbooks/site.yml', '--check'], cwd=ROOT,
+    proc = subprocess.run(['ansible-playbook', '-i', inventory, playbook, '--check'], cwd=ROOT,
                           env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - start
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -147,14 +153,65 @@ def markdown(result: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def floor_playbook(directory: Path, tasks: int, skipped: bool) -> str:
+    """A play of `tasks` stat tasks on every host, run or (skipped) all skipped by a false condition; its path."""
+    condition = '      when: false\n' if skipped else ''
+    body = ''.join(f'    - name: Stat {index}\n      ansible.builtin.stat:\n        path: /etc/hostname\n{condition}'
+                   for index in range(tasks))
+    path = directory / f"{'skip' if skipped else 'stat'}-{tasks}.yml"
+    path.write_text(f'---\n- name: Floor\n  hosts: all\n  gather_facts: false\n  tasks:\n{body}')
+    return str(path)
+
+
+def task_floor(sizes: list[int], repeat: int, hosts: dict[str, str], inventory: str) -> dict:
+    """Medians per playbook size, kind (run or skipped) and strategy: wall time and controller CPU per host."""
+    rows = []
+    with tempfile.TemporaryDirectory() as directory:
+        for tasks in sizes:
+            for skipped in (False, True):
+                playbook = floor_playbook(Path(directory), tasks, skipped)
+                runs = [check_once(strategy, hosts, inventory, playbook) for _run in range(repeat) for strategy in STRATEGIES]
+                if any(r['rc'] != 0 or r['failed'] for r in runs):
+                    raise SystemExit(f'benchmark_lab_check: the floor playbook of {tasks} tasks failed: {runs}')
+                for strategy in STRATEGIES:
+                    mine = [r for r in runs if r['strategy'] == strategy]
+                    rows.append({'tasks': tasks, 'skipped': skipped, 'strategy': strategy,
+                                 'wall_s': statistics.median(r['wall_s'] for r in mine),
+                                 'controller_cpu_s_per_host': round(statistics.median(r['controller_cpu_s'] for r in mine)
+                                                                    / len(hosts), 2)})
+                    print(json.dumps(rows[-1]), flush=True)
+    return {'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), 'inventory': inventory,
+            'hosts': len(hosts), 'repeat': repeat, 'rows': rows}
+
+
+def floor_markdown(result: dict) -> str:
+    lines = [f"# Task floor on {result['inventory']} ({result['hosts']} hosts), {result['date']}", '',
+             f"Trivial tasks (stat) per host, run or skipped; {result['repeat']} runs per strategy, alternating; medians.",
+             '', '| tasks per host | run or skipped | strategy | wall (s) | controller CPU-s per host |', '|---|---|---|---|---|']
+    for row in result['rows']:
+        lines.append(f"| {row['tasks']} | {'skipped' if row['skipped'] else 'run'} | {row['strategy']} | {row['wall_s']} | "
+                     f"{row['controller_cpu_s_per_host']} |")
+    return '\n'.join(lines) + '\n'
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--idle-seconds', type=float, default=20.0)
     parser.add_argument('--inventory', default='inventories/lab/hosts.yml',
                         help='the inventory of lab containers to check (default: the lab of make demo)')
+    parser.add_argument('--task-floor', metavar='N,N,...',
+                        help='measure plays of that many trivial tasks per host instead of the check (see above)')
     args = parser.parse_args()
     hosts = lab_hosts(args.inventory)
+    if args.task_floor:
+        result = task_floor([int(n) for n in args.task_floor.split(',')], args.repeat, hosts, args.inventory)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+        (RESULTS / f'task-floor-{stamp}.json').write_text(json.dumps(result, indent=2) + '\n')
+        (RESULTS / f'task-floor-{stamp}.md').write_text(floor_markdown(result))
+        print(floor_markdown(result))
+        return 0
     idle = idle_hosts_cpu(hosts, args.idle_seconds)
     runs = []
     for _run in range(args.repeat):
