@@ -8,8 +8,6 @@ import os
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.mlops.hosts.plugins.modules import deb_packages
 from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import FakeCommands, run_in_mode
@@ -227,13 +225,6 @@ def lists(monkeypatch, tmp_path, clock):
 @pytest.fixture
 def debian(monkeypatch, lists):
     return FakeDebian().install(monkeypatch)
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    collected = []
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: collected.append(msg))
-    return collected
 
 
 def run(args, check_mode=False, diff=False):

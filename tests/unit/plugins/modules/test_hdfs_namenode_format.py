@@ -8,8 +8,6 @@ import os
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.mlops.hosts.plugins.module_utils import _java_properties
 from ansible_collections.mlops.hosts.plugins.modules import hdfs_namenode_format
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import IS_ROOT, USER, FakeCommands, run_module, tree
@@ -73,13 +71,6 @@ def host(monkeypatch):
     # Whatever a test did: never a forced format.
     for argv in fake.commands:
         assert not any(arg.lower() == '-force' for arg in argv), argv
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    collected = []
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: collected.append(msg))
-    return collected
 
 
 def _args(dirs, check=False, **kwargs):

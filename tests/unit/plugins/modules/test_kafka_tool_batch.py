@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import os
 
-from ansible.module_utils import basic
-
 from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_tool_batch as batch
 from ansible_collections.mlops.hosts.plugins.modules import kafka_resources
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import kafka_home, run_in_mode
@@ -134,9 +132,7 @@ def test_a_runtime_without_the_compiler_reads_side_by_side_and_does_not_try_agai
     assert len(host.commands) == READS
 
 
-def test_a_compilation_that_fails_otherwise_warns_and_is_tried_again_at_the_next_run(monkeypatch, tmp_path):
-    warnings = []
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: warnings.append(msg))
+def test_a_compilation_that_fails_otherwise_warns_and_is_tried_again_at_the_next_run(monkeypatch, tmp_path, warnings):
     host = BatchHost(compile_error='MlopsKafkaToolBatch.java:3: error: cannot find symbol\n1 error\n').install(monkeypatch)
     home, cache = release(tmp_path)
     result = run_in_mode(kafka_resources, batch_args(tmp_path, home, cache))

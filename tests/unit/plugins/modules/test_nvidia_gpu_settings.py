@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from ansible.module_utils import basic
 from ansible_collections.mlops.hosts.plugins.module_utils import _nvidia_smi
 from ansible_collections.mlops.hosts.plugins.modules import nvidia_gpu_settings
 from ansible_collections.mlops.hosts.plugins.plugin_utils._drift import changes as drift_changes
@@ -199,13 +198,6 @@ def test_failing_command_reports_change_and_message(sysfs, smi):
 
 
 # ------------------------------------------------------------------------------- MIG
-
-@pytest.fixture
-def warnings(monkeypatch):
-    collected = []
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: collected.append(msg))
-    return collected
-
 
 def test_mig_enable_pending_requires_reset(sysfs, smi, warnings):
     """The driver cannot reset the GPU (recorded: a VM whose hypervisor forbids it): MIG waits for a reset."""

@@ -12,7 +12,6 @@ import shutil
 
 import pytest
 
-from ansible.module_utils import basic
 from ansible_collections.mlops.hosts.plugins.modules import python_envs
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import GROUP, USER, FakeCommands, file_mode, run_module, tree
 
@@ -130,13 +129,6 @@ class FakeHost(FakeCommands):
 @pytest.fixture
 def host(monkeypatch):
     return FakeHost().install(monkeypatch)
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    collected = []
-    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, msg: collected.append(msg))
-    return collected
 
 
 @pytest.fixture
