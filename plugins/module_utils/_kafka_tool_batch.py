@@ -26,6 +26,8 @@ import shutil
 import tempfile
 import zipfile
 
+from ansible_collections.mlops.hosts.plugins.module_utils._commands import tail
+
 CLASS_NAME = 'MlopsKafkaToolBatch'
 JAVA_SOURCE = r'''
 import java.io.ByteArrayOutputStream;
@@ -200,7 +202,7 @@ def compile_jar(module, home, java_home, jar):
                                  'retry\n' % java)
             else:
                 module.warn('the Kafka tool batch did not compile (%s, exit %d: %s); the reads ran side by side, and it '
-                            'is compiled again at the next run' % (java, rc, said.splitlines()[-1] if said else 'no output'))
+                            'is compiled again at the next run' % (java, rc, tail(said, 1000) or 'no output'))
             return False
         made = '%s.%d' % (jar, os.getpid())
         with zipfile.ZipFile(made, 'w') as archive:

@@ -138,6 +138,7 @@ def test_a_compilation_that_fails_otherwise_warns_and_is_tried_again_at_the_next
     result = run_in_mode(kafka_resources, batch_args(tmp_path, home, cache))
     assert not result['changed'], result
     assert len(warnings) == 1 and 'did not compile' in warnings[0] and '1 error' in warnings[0], warnings
+    assert 'error: cannot find symbol' in warnings[0], warnings
     assert len(host.commands) == 1 + READS
     assert not (cache / ('mlops-tool-batch-%s.jar.unavailable' % batch.SOURCE_ID)).exists()
     host.commands.clear()
