@@ -194,6 +194,15 @@ def floor_markdown(result: dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def save(kind: str, result: dict, text: str) -> None:
+    """Write result and its Markdown text to benchmarks/results/<kind>-<timestamp>.json and .md; print the text."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    (RESULTS / f'{kind}-{stamp}.json').write_text(json.dumps(result, indent=2) + '\n')
+    (RESULTS / f'{kind}-{stamp}.md').write_text(text)
+    print(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeat', type=int, default=3)
@@ -206,11 +215,7 @@ def main() -> int:
     hosts = lab_hosts(args.inventory)
     if args.task_floor:
         result = task_floor([int(n) for n in args.task_floor.split(',')], args.repeat, hosts, args.inventory)
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
-        (RESULTS / f'task-floor-{stamp}.json').write_text(json.dumps(result, indent=2) + '\n')
-        (RESULTS / f'task-floor-{stamp}.md').write_text(floor_markdown(result))
-        print(floor_markdown(result))
+        save('task-floor', result, floor_markdown(result))
         return 0
     idle = idle_hosts_cpu(hosts, args.idle_seconds)
     runs = []
@@ -223,11 +228,7 @@ def main() -> int:
     result = {'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
               'inventory': args.inventory, 'hosts': len(hosts), 'repeat': args.repeat, 'idle_hosts_cpu_per_s': round(idle, 3), 'runs': runs,
               'summary': {s: summary([r for r in runs if r['strategy'] == s], len(hosts), idle) for s in STRATEGIES}}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime('%Y%m%dT%H%M%SZ')
-    (RESULTS / f'lab-check-{stamp}.json').write_text(json.dumps(result, indent=2) + '\n')
-    (RESULTS / f'lab-check-{stamp}.md').write_text(markdown(result))
-    print(markdown(result))
+    save('lab-check', result, markdown(result))
     if bad:
         print(f'benchmark_lab_check: {len(bad)} runs were not clean (changed, failed or a non-zero exit): '
               'the lab is not converged, or a strategy gives other results', file=sys.stderr)
