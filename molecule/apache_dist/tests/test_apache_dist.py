@@ -17,12 +17,16 @@ DEMO = '/opt/mlops/demo'
 # Tasks that run on the controller only; everything else is a module execution on the host.
 CONTROLLER_ACTIONS = {'ansible.builtin.assert', 'assert', 'ansible.builtin.fail', 'fail', 'ansible.builtin.set_fact', 'set_fact',
                       'ansible.builtin.debug', 'debug', 'ansible.builtin.include_role', 'include_role',
+                      'ansible.builtin.include_tasks', 'include_tasks',
                       'ansible.builtin.validate_argument_spec', 'validate_argument_spec', 'ansible.builtin.meta', 'meta'}
 
 
-def install(name='demo', version='1.0', url=None, src=None, checksum=None, check=False):
-    """Run install.yml for one distribution; returns the run and apache_dist_result (None if it failed)."""
+def install(name='demo', version='1.0', url=None, src=None, checksum=None, check=False, marker_text=None):
+    """Run install.yml for one distribution; returns the run and apache_dist_result (None if it failed).
+    marker_text: apache_dist_marker_text, the marker as a caller read it (None: the role reads it)."""
     extra = {'dist_name': name, 'dist_version': version, 'dist_checksum': SUMS[version] if checksum is None else checksum}
+    if marker_text is not None:
+        extra['dist_marker_text'] = marker_text
     if src:
         extra['dist_src'] = src
     else:
@@ -81,6 +85,23 @@ def test_no_change_run_is_one_stat_per_distribution(hostname):
     assert run.rc == 0, run.output
     assert run.changed_tasks(hostname) == []
     assert module_executions(run, hostname) == ['Look at the marker of the release in use'] * 2
+
+
+def test_a_marker_the_caller_read_replaces_the_roles_read(host, hostname):
+    """A caller that read the marker with its own files (apache_dist_marker_text) saves the role's stat. A marker it
+    found missing or different sends the role to the release's own steps, which read the host: here the release is
+    complete and linked, so nothing is unpacked and nothing is reported."""
+    marker = host.file(f'{DEMO}/current/.mlops-dist').content_string
+    run, result = install(marker_text=marker)
+    assert run.rc == 0, run.output
+    assert module_executions(run, hostname) == [] and result['changed'] is False
+    for found in ('', marker.replace('version=1.0', 'version=0.9')):
+        check, _ = install(marker_text=found, check=True)
+        assert check.rc == 0, check.output
+        assert module_executions(check, hostname) == ['Look at the marker of the release directory',
+                                                      'Mark the release complete and point the stable link at it']
+        assert changed(check, hostname) == []
+    assert demo(host) == 'demo 1.0'
 
 
 def test_both_sources_installed_their_version(host):
