@@ -269,6 +269,17 @@ def test_format_step_again_changes_nothing(host):  # host: in file order
     assert run.rc == 0 and run.changed == {}, run.changed
 
 
+def test_settings_the_role_writes_are_refused_in_kafka_server_extra(host):  # host: in file order
+    """kafka_server_extra may add settings, not replace the role's: refused on every node before anything changes,
+    naming the keys."""
+    extra = {'kafka_server_extra': {'num.partitions': 5, 'log.dirs': '/srv/elsewhere', 'log.retention.hours': 1}}
+    run = run_playbook(scenario_playbook('cluster.yml'), extra_vars=extra)
+    assert run.rc != 0 and run.changed == {}, run.changed
+    assert sorted(run.failed) == ['kafka1', 'kafka2', 'kafka3'], run.failed
+    assert all('(num.partitions, log.dirs)' in str(message) for host_failures in run.failed.values()
+               for _, message in host_failures), run.failed
+
+
 def test_benchmarks(host):  # host: in file order
     """Bare to a 3-node cluster (the first converge, timed by converge.yml) and the check of the converged cluster
     after the drift test's fix (cluster.yml, the three nodes: the issue's no-change benchmark), with the check of the
