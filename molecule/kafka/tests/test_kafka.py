@@ -284,8 +284,8 @@ def test_benchmarks(host):  # host: in file order
     """Bare to a 3-node cluster (the first converge, timed by converge.yml) and the check of the converged cluster
     after the drift test's fix (cluster.yml, the three nodes: the issue's no-change benchmark), with the check of the
     scenario's whole playbook (the client host's entry point and Python environment too)."""
-    # Alone 97 s and 29.6 s, beside hadoop_ha 52 s for the no-change run (2026-12-01); the cluster alone 7.7 s and the
-    # whole playbook 9.2 s on 2026-12-07 (benchmarks/README.md).
+    # Alone 97 s and 29.6 s, beside hadoop_ha 52 s for the no-change run (2026-12-01); the cluster alone 7.6-8.6 s
+    # and the whole playbook 9.2 s on 2026-12-07 (benchmarks/README.md).
     record_bare_and_no_change('bare to 3-node Kafka cluster', 'check of the converged 3-node cluster (no change)',
                               bare_limit=600)
     record_benchmark('check of the converged cluster and client host (no change)', WHOLE_CHECK['seconds'])
