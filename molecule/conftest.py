@@ -120,20 +120,21 @@ def bare_converge_seconds() -> float:
     return float((eph / 'converge-end').read_text()) - float((eph / 'converge-start').read_text())
 
 
-def timed_clean_check(playbook: str | Path, **kwargs) -> float:
+def timed_clean_check(playbook: str | Path, mark: str = 'no-change-check', **kwargs) -> float:
     """Seconds of a check of playbook (run_playbook's keyword arguments), which must report no change: the no-change
-    benchmark of a scenario whose drift test just fixed the hosts. Kept for no_change_check_seconds()."""
+    benchmark of a scenario whose drift test just fixed the hosts. Kept under mark, a file name in the scenario's
+    ephemeral directory, for no_change_check_seconds(mark)."""
     start = time.monotonic()
     run = run_playbook(playbook, check=True, **kwargs)
     seconds = time.monotonic() - start
     assert run.rc == 0 and run.changed == {}, (run.changed, run.output[-4000:])
-    (Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').write_text(f'{seconds:.1f}')
+    (Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / mark).write_text(f'{seconds:.1f}')
     return seconds
 
 
-def no_change_check_seconds() -> float:
-    """What timed_clean_check() measured earlier in the scenario's run."""
-    return float((Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / 'no-change-check').read_text())
+def no_change_check_seconds(mark: str = 'no-change-check') -> float:
+    """What timed_clean_check() measured under mark earlier in the scenario's run."""
+    return float((Path(os.environ['MOLECULE_EPHEMERAL_DIRECTORY']) / mark).read_text())
 
 
 def record_bare_and_no_change(bare_label: str, no_change_label: str, bare_limit: float, no_change_limit: float = 120) -> None:

@@ -13,8 +13,8 @@ import time
 import uuid
 
 import pytest
-from conftest import (lab_host, record_bare_and_no_change, record_benchmark, record_secret, run_playbook,
-                      scenario_playbook, timed_clean_check, wait_for)
+from conftest import (lab_host, no_change_check_seconds, record_bare_and_no_change, record_benchmark, record_secret,
+                      run_playbook, scenario_playbook, timed_clean_check, wait_for)
 
 testinfra_hosts = ['ansible://kafka1']
 
@@ -34,8 +34,6 @@ CLIENT_ENV = f'KAFKA_HEAP_OPTS=-Xmx128m {TOOL_ENV}'
 # The configuration change the cluster rolls through; it stays for the tests after that one (rolling back would be a
 # second roll of three JVM-bound nodes).
 ROLLED = {'kafka_server_extra': {'log.retention.hours': 169}}
-# Seconds of the check of the whole scenario (the cluster and the client host) after the drift test's fix.
-WHOLE_CHECK = {}
 # Clients that are to be refused give up after 15 s instead of a minute.
 FAIL_FAST = 'max.block.ms=15000\ndefault.api.timeout.ms=15000\nrequest.timeout.ms=10000\n'
 
@@ -258,10 +256,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(nodes, host):
     # The check after the fix is the no-change benchmark: what a drift check job costs on a converged cluster (the
     # cluster's plays, as issue 16 times it); then the whole scenario, the client host too, must be clean as well.
     timed_clean_check(scenario_playbook('cluster.yml'), extra_vars=ROLLED)
-    start = time.monotonic()
-    whole = run_playbook(scenario_playbook(), check=True, extra_vars=ROLLED)
-    WHOLE_CHECK['seconds'] = time.monotonic() - start
-    assert whole.rc == 0 and whole.changed == {}, (whole.changed, whole.output[-4000:])
+    timed_clean_check(scenario_playbook(), mark='whole-check', extra_vars=ROLLED)
 
 
 def test_format_step_again_changes_nothing(host):  # host: in file order
@@ -288,8 +283,9 @@ def test_benchmarks(host):  # host: in file order
     # and the whole playbook 9.2 s on 2026-12-07 (benchmarks/README.md).
     record_bare_and_no_change('bare to 3-node Kafka cluster', 'check of the converged 3-node cluster (no change)',
                               bare_limit=600)
-    record_benchmark('check of the converged cluster and client host (no change)', WHOLE_CHECK['seconds'])
-    assert WHOLE_CHECK['seconds'] < 150, WHOLE_CHECK
+    whole = no_change_check_seconds('whole-check')
+    record_benchmark('check of the converged cluster and client host (no change)', whole)
+    assert whole < 150, whole
 
 
 def test_new_log_dir_joins_and_a_lost_metadata_dir_is_refused(nodes, host):
