@@ -181,6 +181,20 @@ options:
         type: str
         choices: [restart, defer]
         default: restart
+      stopped_during_restart:
+        description:
+          - Units stopped before this unit restarts and started again after it, for a supervisor that would take
+            the restart for a failure. JupyterHub's hub, for example, stops a user's server it finds not running
+            when it polls it, and a server caught between the stop and the start of its restart ends stopped.
+          - Each must be listed in the same call with O(units[].state=started) (not a pattern), and none may
+            list units of its own.
+          - When several units list the same unit, it is stopped once before the first of their restarts and
+            started once after the last; its own restart due in the same run is done by that start and reported
+            with its own reasons, otherwise it reports a restart with the reason that it was stopped meanwhile.
+            A restart that fails still starts these units again before the task fails.
+        type: list
+        elements: str
+        default: []
   changed_paths:
     description:
       - Paths this run changed, or in check mode would change (for example RV(mlops.hosts.config_files#module:changed_paths)).
@@ -209,7 +223,7 @@ options:
     default: false
 notes:
   - Changes are made in this order - daemon-reload, enable, disable, stop, start, restarts one
-    unit at a time in list order.
+    unit at a time in list order (with the units of O(units[].stopped_during_restart) stopped around them).
   - Without a change of its own, a pending restart deferred by O(units[].when_busy=defer) is reported in
     check mode as a change (the host differs from what is declared) and in a run as a warning (nothing was
     done).
@@ -504,6 +518,7 @@ class SystemdUnits:
         self.changed_packages = set(module.params['changed_packages'])
         self._systemctl = None
         self._ran_commands = False
+        self._stopped_held = []
         self.warnings = []
 
     @property
@@ -548,9 +563,23 @@ class SystemdUnits:
                 if not 0 < port < 65536:
                     errors.append("unit '%s': busy_ports or listen_ports entry %d is not a TCP port (1-65535)" % (normalised, port))
             item = dict(unit, name=normalised, restart_reasons=[], restart_pending=False, restart_deferred=False,
-                        started_at='', pattern='*' in name)
+                        started_at='', pattern='*' in name,
+                        held=[_normalise(held) for held in unit['stopped_during_restart']])
             items.append(item)
+        self._validate_held(items, errors)
         return items, errors
+
+    @staticmethod
+    def _validate_held(items, errors):
+        """Add to errors what is wrong with the units' stopped_during_restart lists."""
+        plain = dict((item['name'], item) for item in items if not item['pattern'])
+        for item in items:
+            for name in item['held']:
+                held = plain.get(name)
+                if name == item['name'] or held is None or held['state'] != 'started' or held['held']:
+                    errors.append("unit '%s': stopped_during_restart entry '%s' must be another unit of this call "
+                                  "with state=started, not a pattern, that lists no units of its own"
+                                  % (item['name'], name))
 
     def _expand_patterns(self, items):
         """items with each pattern replaced by the loaded units it matches (none: gone from the list)."""
@@ -582,6 +611,15 @@ class SystemdUnits:
         msg += ': %s' % ((err or out).strip() or 'no output')
         if verb in ('start', 'restart'):
             msg += '; see the log with: journalctl %s' % ' '.join('-u ' + u for u in units)
+        if self._stopped_held:
+            # Units stopped only for the failed restart are not left stopped.
+            held, self._stopped_held = self._stopped_held, []
+            rc_start, out_start, err_start = self.module.run_command([self.systemctl, 'start'] + held, check_rc=False)
+            if rc_start == 0:
+                msg += '; %s, stopped during the restart, started again' % ', '.join(held)
+            else:
+                msg += '; starting %s again failed too: %s' % (', '.join(held),
+                                                               (err_start or out_start).strip() or 'no output')
         self.module.fail_json(msg=msg, cmd=argv, rc=rc, stdout=out, stderr=err, changed=self._ran_commands)
 
     def _run(self, argv, units=()):
@@ -630,6 +668,31 @@ class SystemdUnits:
         files = [block.get('FragmentPath', '')] + block.get('DropInPaths', '').split()
         return [f for f in files if f]
 
+    def _apply(self, items):
+        """Run the planned changes: batches of enable, disable, stop and start, then restarts one at a time."""
+        def names(action):
+            return [i['name'] for i in items if action in i['actions']]
+
+        holders = [i['name'] for i in items if 'restart' in i['actions'] and i['held']]
+        held = []
+        for item in items:
+            if item['name'] in holders:
+                held.extend(name for name in item['held'] if name not in held)
+        for verb in ('enable', 'disable', 'stop'):
+            self._change(verb, names(verb))
+        # Units stopped around the restarts start after them, once.
+        self._change('start', [name for name in names('start') if name not in held])
+        for name in names('restart'):
+            if name in held:
+                continue
+            if holders and name == holders[0]:
+                self._change('stop', held)
+                self._stopped_held = held
+            self._change('restart', [name])
+            if holders and name == holders[-1]:
+                self._stopped_held = []
+                self._change('start', held)
+
     def _needs_reload(self, items):
         """Whether systemd must reload before the planned starts and restarts (or its view is stale)."""
         for item in items:
@@ -644,6 +707,20 @@ class SystemdUnits:
         for item in items:
             item.update(restart_reasons=[], restart_pending=False, restart_deferred=False, started_at='')
             self._plan(item, errors)
+        self._plan_held(items)
+
+    @staticmethod
+    def _plan_held(items):
+        """A running unit stopped during another's restart is restarted by that; say so."""
+        holders = {}
+        for item in items:
+            if 'restart' in item['actions']:
+                for name in item['held']:
+                    holders.setdefault(name, []).append(item['name'])
+        for held in items:
+            if held['name'] in holders and not set(held['actions']) & {'start', 'restart'}:
+                held['actions'].append('restart')
+                held['restart_reasons'].append('stopped while %s restarted' % ', '.join(holders[held['name']]))
 
     # Restart reasons read from the host.
 
@@ -850,13 +927,7 @@ class SystemdUnits:
             self.module.fail_json(msg='; '.join(errors), errors=errors)
 
         if not self.module.check_mode:
-            def names(action):
-                return [i['name'] for i in items if action in i['actions']]
-
-            for verb in ('enable', 'disable', 'stop', 'start'):
-                self._change(verb, names(verb))
-            for name in names('restart'):
-                self._change('restart', [name])
+            self._apply(items)
 
         changed_items = [i for i in items if self._changed(i)]
         for warning in self.warnings:
@@ -906,6 +977,7 @@ def main():
                     busy_children=dict(type='bool', default=False),
                     busy_ignore=dict(type='list', elements='str', default=[]),
                     when_busy=dict(type='str', choices=['restart', 'defer'], default='restart'),
+                    stopped_during_restart=dict(type='list', elements='str', default=[]),
                 ),
             ),
             changed_paths=dict(type='list', elements='str', default=[]),

@@ -105,8 +105,8 @@ def test_a_busy_users_server_is_reported_and_restarted_once_idle(host, hostname,
     api = f'{hub.url}/user/{USER}/api/kernels'
     headers = {'Authorization': f'token {user_token}'}
 
-    def started() -> str:
-        return host.check_output(f'systemctl show {unit} -p ExecMainStartTimestampMonotonic --value')
+    def started(name: str = unit) -> str:
+        return host.check_output(f'systemctl show {name} -p ExecMainStartTimestampMonotonic --value')
 
     # A running kernel holds work a restart would lose. The hub and the server may have restarted just
     # before: the server answers 403 until it can check tokens with the hub again.
@@ -130,6 +130,11 @@ def test_a_busy_users_server_is_reported_and_restarted_once_idle(host, hostname,
     idle = run_playbook(scenario_playbook(), limit=hostname)
     assert idle.changed_tasks(hostname) == ['mlops.hosts.jupyterhub : Run the proxy and the hub'], idle.output[-3000:]
     assert started() != before and host.service(unit).is_running
+    # The hub was stopped before the server's restart and started after it: a hub running meanwhile can take
+    # the server for dead and stop it.
+    hub_stopped = int(host.check_output('systemctl show jupyterhub -p InactiveEnterTimestampMonotonic --value'))
+    server_stopped = int(host.check_output(f'systemctl show {unit} -p InactiveEnterTimestampMonotonic --value'))
+    assert hub_stopped < server_stopped < int(started()) < int(started('jupyterhub')), idle.output[-3000:]
     assert run_playbook(scenario_playbook(), check=True, limit=hostname).changed_tasks(hostname) == []
 
 

@@ -937,3 +937,109 @@ def test_changed_resource_restart_pending_is_drift_and_a_restart_of_this_run_a_c
         {'kind': 'service', 'name': 'spark-worker.service', 'summary': 'restart (was inactive, enabled)'},
         {'kind': 'restart pending', 'name': 'tigervncserver@:1.service',
          'summary': '/usr/local/lib/mlops/session was modified after it started (deferred: clients connected)'}]
+
+
+# ---------------------------------------------------------------- units stopped during another's restart
+
+def hub_and_servers(systemd, clock, tmp_path, hub_config_age=-10):
+    """A hub and two users' servers whose configuration changed after they started."""
+    config = write(tmp_path / 'jupyter_server_config.py', 10)
+    hub_config = write(tmp_path / 'jupyterhub_config.py', hub_config_age)
+    systemd.add('jupyterhub.service', 'running', **started())
+    for user in ('alice', 'bob'):
+        systemd.add('jupyter-%s-singleuser.service' % user, 'running', **started())
+    systemd.results['list-units'] = (0, 'jupyter-alice-singleuser.service loaded active running /usr/bin/x\n'
+                                        'jupyter-bob-singleuser.service loaded active running /usr/bin/x\n', '')
+    return [
+        {'name': 'jupyterhub', 'inputs': [hub_config]},
+        {'name': 'jupyter-*-singleuser', 'enabled': False, 'inputs': [config],
+         'stopped_during_restart': ['jupyterhub']},
+    ]
+
+
+def test_a_unit_is_stopped_once_around_the_restarts_that_list_it(systemd, clock, tmp_path):
+    units = hub_and_servers(systemd, clock, tmp_path)
+
+    result = run({'units': units})
+
+    assert systemd.commands[-4:] == [
+        [SYSTEMCTL, 'stop', 'jupyterhub.service'],
+        [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service'],
+        [SYSTEMCTL, 'restart', 'jupyter-bob-singleuser.service'],
+        [SYSTEMCTL, 'start', 'jupyterhub.service'],
+    ]
+    hub = result['units'][0]
+    assert hub['actions'] == ['restart'] and hub['restart_pending'] is False
+    assert hub['restart_reasons'] == [
+        'stopped while jupyter-alice-singleuser.service, jupyter-bob-singleuser.service restarted']
+
+
+def test_a_stopped_units_own_restart_is_done_by_its_start(systemd, clock, tmp_path):
+    units = hub_and_servers(systemd, clock, tmp_path, hub_config_age=5)
+
+    result = run({'units': units})
+
+    assert [c for c in systemd.commands if c[1] in ('stop', 'start', 'restart')] == [
+        [SYSTEMCTL, 'stop', 'jupyterhub.service'],
+        [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service'],
+        [SYSTEMCTL, 'restart', 'jupyter-bob-singleuser.service'],
+        [SYSTEMCTL, 'start', 'jupyterhub.service'],
+    ]
+    hub = result['units'][0]
+    assert hub['actions'] == ['restart'] and hub['restart_pending'] is True
+    assert hub['restart_reasons'][0].startswith('%s/jupyterhub_config.py was modified after' % tmp_path)
+    assert len(hub['restart_reasons']) == 1
+
+
+def test_without_a_restart_of_the_listing_unit_nothing_is_stopped(systemd, clock, tmp_path):
+    units = hub_and_servers(systemd, clock, tmp_path, hub_config_age=5)
+    units[1]['inputs'] = []
+
+    result = run({'units': units})
+
+    assert [c for c in systemd.commands if c[1] in ('stop', 'start', 'restart')] == [
+        [SYSTEMCTL, 'restart', 'jupyterhub.service']]
+    assert [u['actions'] for u in result['units']] == [['restart'], [], []]
+
+
+def test_check_mode_reports_the_stop_as_a_restart(systemd, clock, tmp_path):
+    units = hub_and_servers(systemd, clock, tmp_path)
+
+    result = run({'units': units}, check_mode=True)
+
+    assert [c[1] for c in systemd.commands] == ['list-units', 'show']
+    assert [u['actions'] for u in result['units']] == [['restart'], ['restart'], ['restart']]
+    assert {'kind': 'service', 'name': 'jupyterhub.service',
+            'summary': 'restart (was active, enabled): stopped while jupyter-alice-singleuser.service, '
+                       'jupyter-bob-singleuser.service restarted',
+            'consequence': True} in result['changed_resources']
+
+
+def test_a_failed_restart_starts_the_stopped_units_again(systemd, clock, tmp_path):
+    units = hub_and_servers(systemd, clock, tmp_path)
+    systemd.results['restart'] = (1, '', 'Job for jupyter-alice-singleuser.service failed.')
+
+    result = run_fail({'units': units})
+
+    assert systemd.commands[-3:] == [
+        [SYSTEMCTL, 'stop', 'jupyterhub.service'],
+        [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service'],
+        [SYSTEMCTL, 'start', 'jupyterhub.service'],
+    ]
+    assert result['changed'] is True
+    assert 'systemctl restart failed with rc 1 for jupyter-alice-singleuser.service' in result['msg']
+    assert result['msg'].endswith('; jupyterhub.service, stopped during the restart, started again')
+
+
+@pytest.mark.parametrize('units', [
+    [{'name': 'a', 'stopped_during_restart': ['a']}],
+    [{'name': 'a', 'stopped_during_restart': ['b']}],
+    [{'name': 'a', 'stopped_during_restart': ['b']}, {'name': 'b', 'state': 'stopped'}],
+    [{'name': 'a', 'stopped_during_restart': ['b']}, {'name': 'b', 'stopped_during_restart': ['c']}, {'name': 'c'}],
+])
+def test_what_is_stopped_during_a_restart_must_be_another_started_unit_of_the_call(systemd, units):
+    result = run_fail({'units': units})
+
+    assert "stopped_during_restart entry '" in result['msg']
+    assert "must be another unit of this call with state=started" in result['msg']
+    assert systemd.commands == []
