@@ -51,12 +51,13 @@ def test_tls_ip_names_are_ip_sans_and_a_valid_certificate_is_kept(tmp_path):
     first, made = entry('tls', options)
     assert first.returncode == 0, first.stdout + first.stderr
     assert made['changed'] and sorted(made['changed_paths']) == sorted([options['_common_tls_cert'], options['_common_tls_key']])
+    assert made['renew'] is True
     assert sans(tmp_path / 'cert.pem') == ['DNS:hub.example.org', 'IP:192.0.2.10', 'IP:2001:db8::1']
     cert, key = (tmp_path / 'cert.pem').read_bytes(), (tmp_path / 'key.pem').read_bytes()
 
     second, kept = entry('tls', options)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert 'changed=0' in second.stdout and not kept['changed']
+    assert 'changed=0' in second.stdout and not kept['changed'] and kept['renew'] is False
     assert (tmp_path / 'cert.pem').read_bytes() == cert and (tmp_path / 'key.pem').read_bytes() == key
 
     third, remade = entry('tls', {**options, '_common_tls_names': ['hub.example.org']})
