@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import bare_converge_seconds, lab_host, record_benchmark, run_playbook, scenario_playbook, wait_for
+from conftest import (bare_converge_seconds, lab_host, no_change_check_seconds, record_benchmark, run_playbook, scenario_playbook,
+                      timed_clean_check, wait_for)
 
 testinfra_hosts = ['ansible://ha3']
 
@@ -20,8 +21,6 @@ NAME_DIR = '/var/lib/hadoop/hdfs/name'
 ZOO_CFG = '/etc/zookeeper/ensemble/zoo.cfg'
 # The zookeeper role's tasks that a hand edit of zoo.cfg changes: the file written again and the server restarted.
 ZOO_TASKS = ['Write the configuration, the unit, the server id and the data directories', 'Run ZooKeeper']
-# Seconds of the no-change runs the tests time, for the benchmark.
-NO_CHANGE = {}
 # About twice the controller's CPU-seconds of a no-change run of cluster.yml (17.9 on 2026-12-02, in make test with a
 # third scenario beside it: 42.8 s of wall time).
 CLUSTER_NO_CHANGE_CPU_S = 40
@@ -167,10 +166,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host):
     assert '<value>3</value>' in ha2.file('/etc/hadoop/hdfs-site.xml').content_string
     assert 'maxClientCnxns=60' in ha2.file(ZOO_CFG).content_string
     assert ha2.check_output('systemctl show -p MainPID --value zookeeper') != zookeeper
-    start = time.monotonic()
-    clean = run_playbook(scenario_playbook(), check=True)
-    NO_CHANGE['whole playbook, check'] = time.monotonic() - start
-    assert clean.rc == 0 and clean.changed == {}, clean.changed
+    timed_clean_check(scenario_playbook(), mark='whole-check')
     assert wait_for(lambda: sorted(service_states(host).values()) == ['active', 'standby'], 120, 3)
     assert checksums(host) == FILES
 
@@ -182,7 +178,7 @@ def test_no_change_run_time():
     run = run_playbook(CLUSTER)
     cluster = time.monotonic() - start
     assert run.rc == 0 and run.changed == {}, run.changed
-    whole = NO_CHANGE['whole playbook, check']
+    whole = no_change_check_seconds('whole-check')
     bare = bare_converge_seconds()
     record_benchmark('bare to HA cluster (cluster.yml of the first converge: ZooKeeper, HDFS, YARN on 3 hosts)', bare)
     record_benchmark('no-change run of the HA cluster (3 hosts, ZooKeeper and Hadoop)', cluster)
