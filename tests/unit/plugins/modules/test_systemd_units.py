@@ -941,6 +941,20 @@ def test_changed_resource_restart_pending_is_drift_and_a_restart_of_this_run_a_c
 
 # ---------------------------------------------------------------- units stopped during another's restart
 
+# The hub stopped once around both servers' restarts.
+HUB_STOPPED_AROUND_SERVERS = [
+    [SYSTEMCTL, 'stop', 'jupyterhub.service'],
+    [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service'],
+    [SYSTEMCTL, 'restart', 'jupyter-bob-singleuser.service'],
+    [SYSTEMCTL, 'start', 'jupyterhub.service'],
+]
+
+
+def changes(systemd):
+    """The stop, start and restart commands run, in order."""
+    return [command for command in systemd.commands if command[1] in ('stop', 'start', 'restart')]
+
+
 def hub_and_servers(systemd, clock, tmp_path, hub_config_age=-10):
     """A hub and two users' servers whose configuration changed after they started."""
     config = write(tmp_path / 'jupyter_server_config.py', 10)
@@ -962,12 +976,7 @@ def test_a_unit_is_stopped_once_around_the_restarts_that_list_it(systemd, clock,
 
     result = run({'units': units})
 
-    assert systemd.commands[-4:] == [
-        [SYSTEMCTL, 'stop', 'jupyterhub.service'],
-        [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service'],
-        [SYSTEMCTL, 'restart', 'jupyter-bob-singleuser.service'],
-        [SYSTEMCTL, 'start', 'jupyterhub.service'],
-    ]
+    assert changes(systemd) == HUB_STOPPED_AROUND_SERVERS
     hub = result['units'][0]
     assert hub['actions'] == ['restart'] and hub['restart_pending'] is False
     assert hub['restart_reasons'] == [
@@ -979,12 +988,7 @@ def test_a_stopped_units_own_restart_is_done_by_its_start(systemd, clock, tmp_pa
 
     result = run({'units': units})
 
-    assert [c for c in systemd.commands if c[1] in ('stop', 'start', 'restart')] == [
-        [SYSTEMCTL, 'stop', 'jupyterhub.service'],
-        [SYSTEMCTL, 'restart', 'jupyter-alice-singleuser.service'],
-        [SYSTEMCTL, 'restart', 'jupyter-bob-singleuser.service'],
-        [SYSTEMCTL, 'start', 'jupyterhub.service'],
-    ]
+    assert changes(systemd) == HUB_STOPPED_AROUND_SERVERS
     hub = result['units'][0]
     assert hub['actions'] == ['restart'] and hub['restart_pending'] is True
     assert hub['restart_reasons'][0].startswith('%s/jupyterhub_config.py was modified after' % tmp_path)
@@ -997,8 +1001,7 @@ def test_without_a_restart_of_the_listing_unit_nothing_is_stopped(systemd, clock
 
     result = run({'units': units})
 
-    assert [c for c in systemd.commands if c[1] in ('stop', 'start', 'restart')] == [
-        [SYSTEMCTL, 'restart', 'jupyterhub.service']]
+    assert changes(systemd) == [[SYSTEMCTL, 'restart', 'jupyterhub.service']]
     assert [u['actions'] for u in result['units']] == [['restart'], [], []]
 
 
