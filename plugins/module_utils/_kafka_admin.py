@@ -51,6 +51,11 @@ UNUSABLE_ARCHIVE = 'Unable to use shared archive'
 # client gives up within seconds ("Request METADATA failed on brokers", CI on 2026-12-03); the others time out.
 BUSY_BROKER = re.compile(r'Request METADATA failed|TimeoutException|Timed out waiting')
 RETRY_PAUSE_S = 3
+# How the controller refuses to place replicas while no broker is unfenced: a broker that has just started and not
+# caught up, or one that missed its heartbeats for broker.session.timeout.ms (CI on 2026-12-07, a starved machine).
+# The request was refused before anything was done, so it is repeated, a write too, until a broker is back.
+FENCED_BROKERS = re.compile(r'All brokers are currently fenced')
+FENCED_ATTEMPTS = 10
 
 
 class KafkaTools:
@@ -80,8 +85,9 @@ class KafkaTools:
         """Standard output of bin/script with the connection options and args; fails the module when it fails.
 
         attempts (int, 1 or more; more only for reads, which are safe to repeat): how many times a run that failed as
-        a busy or starting broker makes a client fail (BUSY_BROKER) is tried, RETRY_PAUSE_S seconds apart; any other
-        failure (a wrong address, a refused login) fails at once."""
+        a busy or starting broker makes a client fail (BUSY_BROKER) is tried, RETRY_PAUSE_S seconds apart. A run the
+        controller refused because every broker is fenced (FENCED_BROKERS) is tried up to FENCED_ATTEMPTS times
+        whatever attempts says; any other failure (a wrong address, a refused login) fails at once."""
         out, failure = self._attempt(script, args, attempts)
         if failure:
             self.module.fail_json(**failure)
@@ -96,7 +102,7 @@ class KafkaTools:
             rc, out, err = self._run_once(argv)
             if rc == 0:
                 return out, None
-            if attempt >= attempts or not BUSY_BROKER.search((err or '') + (out or '')):
+            if attempt >= _attempts_for((err or '') + (out or ''), attempts):
                 break
             time.sleep(RETRY_PAUSE_S)
             attempt += 1
@@ -187,6 +193,13 @@ class KafkaTools:
                 continue
             results.append((None, _failure(script, args, code, _joined(text, err), 1)))
         return results
+
+
+def _attempts_for(output, attempts):
+    """How many times in all a run that failed with output is tried (see KafkaTools.run)."""
+    if FENCED_BROKERS.search(output):
+        return FENCED_ATTEMPTS
+    return attempts if BUSY_BROKER.search(output) else 1
 
 
 def _failure(script, args, rc, output, attempts):

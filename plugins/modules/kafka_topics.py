@@ -25,6 +25,9 @@ description:
     above the number of brokers.
   - Topics that are not listed are left alone; the module deletes no topic.
   - Each change is one command of Kafka's tools; topics are created one at a time.
+  - A create or a partition increase the controller refuses because every broker is fenced (C(All brokers are
+    currently fenced), as for brokers that have just started or that missed their heartbeats) did nothing, and is
+    tried again, 3 seconds apart, up to 10 times in all (about 30 s) before the module fails.
 author: mlops.hosts maintainers (@mlops-hosts)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes

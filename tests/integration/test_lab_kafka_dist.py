@@ -114,7 +114,10 @@ def server(dist, tmp_path_factory):
         'transaction.state.log.replication.factor=1', 'transaction.state.log.min.isr=1',
         # ACLs are enforced; the loopback PLAINTEXT clients (User:ANONYMOUS) of the tests are super users.
         'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-        'allow.everyone.if.no.acl.found=false', 'super.users=User:ANONYMOUS', '']), encoding='utf-8')
+        'allow.everyone.if.no.acl.found=false', 'super.users=User:ANONYMOUS',
+        # make test runs this server at low CPU weight beside Molecule, where its broker once missed its heartbeats
+        # for the default 9 s and was fenced (CI, 2026-12-07); kafka_topics now waits that out, the raw tools do not.
+        'broker.session.timeout.ms=60000', '']), encoding='utf-8')
     (top / 'jvm').mkdir()
     cluster_id = _tool(home, 'kafka-storage.sh', 'random-uuid').strip()
     _tool(home, 'kafka-storage.sh', 'format', '-t', cluster_id, '-c', str(config), '--standalone')

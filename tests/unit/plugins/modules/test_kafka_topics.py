@@ -136,6 +136,44 @@ def test_broker_listing_is_tried_three_times_while_the_broker_is_busy(monkeypatc
     assert len(listings) == min(failures + 1, _kafka_topics.BROKER_LIST_ATTEMPTS)
 
 
+# The controller's refusal while no broker is unfenced, recorded on CI (2026-12-07) from the lab's distribution.
+FENCED = ('[2026-12-07 10:04:20,394] ERROR org.apache.kafka.common.errors.InvalidReplicationFactorException: Unable to '
+          'replicate the partition 1 time(s): All brokers are currently fenced.\n (org.apache.kafka.tools.TopicCommand)')
+
+
+class FencedBrokers(FakeTools):
+    """The create is refused as every broker being fenced the first `failures` times."""
+
+    def __init__(self, failures):
+        super().__init__()
+        self.failures = failures
+
+    def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
+        if '--create' in args and self.failures:
+            self.failures -= 1
+            self.record(module, args, environ_update, kwargs)
+            return 1, '', FENCED
+        return super().run_command(module, args, check_rc, environ_update, **kwargs)
+
+
+@pytest.mark.parametrize('failures', [4, _kafka_admin.FENCED_ATTEMPTS])
+def test_a_create_refused_while_every_broker_is_fenced_is_tried_again(monkeypatch, home, failures):
+    pauses = []
+    monkeypatch.setattr(_kafka_admin.time, 'sleep', pauses.append)
+    fake = FencedBrokers(failures).install(monkeypatch)
+    topics = [{'name': 'new', 'partitions': 2, 'replication_factor': 1}]
+    if failures < _kafka_admin.FENCED_ATTEMPTS:
+        assert run_in_mode(kafka_topics, args(home, topics))['changed']
+    else:
+        failed = run_in_mode(kafka_topics, args(home, topics), fails=True)
+        assert failed['msg'].startswith('kafka-topics.sh --create --topic new --partitions 2 --replication-factor 1 '
+                                        'failed 10 times (exit 1): [2026-12-07'), failed['msg']
+        assert failed['attempts'] == _kafka_admin.FENCED_ATTEMPTS
+    creates = [argv for argv in fake.commands if '--create' in argv]
+    assert len(creates) == min(failures + 1, _kafka_admin.FENCED_ATTEMPTS)
+    assert pauses == [_kafka_admin.RETRY_PAUSE_S] * (len(creates) - 1)
+
+
 def test_a_refused_login_is_not_tried_again(monkeypatch, home):
     class Refused(FakeTools):
         def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
