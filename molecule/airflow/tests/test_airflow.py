@@ -128,6 +128,7 @@ def test_viewer_reads_but_cannot_trigger(host):
 
 SECRETS = '/etc/airflow/secrets.env'
 CONNECTIONS = '/etc/airflow/connections.env'
+STALE_BROKER_CA = '/etc/airflow/broker-ca.pem'
 
 
 def connection_password(host, connection: str) -> str:
@@ -189,6 +190,8 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     host.check_output(f"sed -i '/^AIRFLOW__API__SECRET_KEY=/d' {SECRETS}")
     # A package the role installs gone, one no other step needs to be read: the check still reads every other step.
     host.check_output('apt-get remove -qq -y git')
+    # A copy of its own broker certificate, as releases before the primary trusted it in place left there.
+    host.check_output(f'cp /etc/ssl/airflow-broker/cert.pem {STALE_BROKER_CA}')
     check = run_playbook(scenario_playbook(), check=True, limit=hostname)
     assert check.rc == 0, check.output[-4000:]
     changed = check.changed_tasks(hostname)
@@ -198,6 +201,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert any('Install PostgreSQL' in task for task in changed), changed
     assert 'AIRFLOW__API__SECRET_KEY=' not in host.file(SECRETS).content_string, 'the check made the secret'
     assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
+    assert f'before: {STALE_BROKER_CA}' in check.output and host.file(STALE_BROKER_CA).exists
     # The worker too: it holds a copy of the secrets, and the API's secret key is a new one now.
     fix = run_playbook(scenario_playbook(), limit=f'{hostname},{WORKER}')
     assert fix.rc == 0, fix.output[-4000:]
@@ -206,6 +210,9 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert 'AIRFLOW__API__SECRET_KEY=' in host.file(SECRETS).content_string
     assert host.service('airflow-triggerer').is_running and host.service('airflow-celery-worker').is_running
     assert host.package('git').is_installed
+    assert not host.file(STALE_BROKER_CA).exists
+    # The primary's components check the broker's certificate itself.
+    assert '/etc/ssl/airflow-broker/cert.pem' in host.file('/usr/local/lib/mlops/airflow-broker-url').content_string
     # The check after the fix is the check of the converged host, which must report no change, and the no-change
     # benchmark: what a drift check job costs on a converged host.
     timed_clean_check(scenario_playbook(), limit=hostname)
