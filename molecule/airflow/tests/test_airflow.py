@@ -201,7 +201,7 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
     assert any('Install PostgreSQL' in task for task in changed), changed
     assert 'AIRFLOW__API__SECRET_KEY=' not in host.file(SECRETS).content_string, 'the check made the secret'
     assert CONNECTIONS in check.output and KAFKA_PASSWORD not in check.output, check.output[-4000:]
-    assert f'before: {STALE_BROKER_CA}' in check.output and host.file(STALE_BROKER_CA).exists
+    assert STALE_BROKER_CA in check.output and host.file(STALE_BROKER_CA).exists, 'the check missed the stale copy'
     # The worker too: it holds a copy of the secrets, and the API's secret key is a new one now.
     fix = run_playbook(scenario_playbook(), limit=f'{hostname},{WORKER}')
     assert fix.rc == 0, fix.output[-4000:]
