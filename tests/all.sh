@@ -181,6 +181,9 @@ done
 cpu_report
 container_report
 if [ "$rc" -ne 0 ]; then
+  # Why, again where CI's excerpt of the output (its last lines) shows it: the parts' outputs above are long.
+  if [ -s "$artifacts/molecule/failures.txt" ]; then cat "$artifacts/molecule/failures.txt"; fi
+  grep -E '^(FAILED|ERROR) ' "$artifacts/integration.log" 2>/dev/null | cut -c1-400 | head -n 20
   echo "make test: FAILED (Molecule rc $molecule_rc; see the integration tests' and the checks' output above)"
   exit 1
 fi

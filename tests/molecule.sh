@@ -16,6 +16,11 @@
 # Mitogen for Ansible's mitogen_linear strategy (docs/connection.md), steps create, prepare, a check of the bare
 # hosts, converge, idempotence and destroy (no verify: the tests' own playbook runs would be the same under either).
 # In the ci matrix only for the scenarios marked `mitogen: ci`; in the full matrix for every scenario.
+# MOLECULE_DEADLINE_S (default 4800 in the ci matrix, none in the full one) stops the runs still going that many
+# seconds after the first started, destroys their containers and reports them failed: a run that hangs then leaves
+# make test time to end with its report, under CI's 90-minute limit, instead of being cut off without one.
+# A failed run's log is summed up (tests/molecule_failures.py: failed tests, pytest timeouts, failed tasks) when it
+# fails and again at the end, where CI's excerpt of the output shows it.
 # MOLECULE_JOBS (default 2) runs that many scenarios at once, each with its own containers and network;
 # the longest start first, by the times in molecule/durations.tsv (seconds per scenario and distribution on
 # 2 cores; each run writes its own to .build/artifacts/molecule/durations.tsv: copy it over when the order
@@ -26,6 +31,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
 matrix=${MOLECULE_MATRIX:-ci}
+if [ "$matrix" = ci ]; then deadline=${MOLECULE_DEADLINE_S:-4800}; else deadline=${MOLECULE_DEADLINE_S:-}; fi
+# Molecule wraps the lines of the commands it runs at the terminal's width: wide enough that a log's lines stay whole.
+export COLUMNS=250
 ci_distro=debian12
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
@@ -67,7 +75,7 @@ mkdir -p /var/cache/mlops-lab
 logs=.build/artifacts/molecule
 secrets=.build/artifacts/secrets
 mkdir -p "$logs"
-rm -rf "$secrets" "$logs/steps.tsv" .build/artifacts/benchmarks.tsv
+rm -rf "$secrets" "$logs/steps.tsv" "$logs/failures.txt" .build/artifacts/benchmarks.tsv
 lanes=${MOLECULE_JOBS:-2}
 durations=molecule/durations.tsv
 work=$(mktemp -d)
@@ -172,26 +180,46 @@ molecule_run() {
     exit $rc
   )
 }
+export -f molecule_run
 
-# One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done.
+# One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done. Past the
+# deadline it is not started; one still running at the deadline is stopped (timeout signals its whole process group)
+# and its containers destroyed.
 run_one() {
-  local scenario=$1 distro=$2 start=$SECONDS rc=0 log
+  local scenario=$1 distro=$2 start=$SECONDS rc=0 log limit=() left
   log="$logs/$1-${2//\//-}.log"
+  if [ -n "$deadline" ]; then
+    left=$((deadline - (SECONDS - overall)))
+    if [ "$left" -le 0 ]; then
+      echo "=== molecule $scenario on $distro: NOT RUN, past the deadline (MOLECULE_DEADLINE_S=$deadline)" | tee "$log"
+      echo "$scenario $distro 0 failed" >>"$work/done"
+      return
+    fi
+    limit=(timeout --kill-after=60 "$left")
+  fi
   echo "=== molecule $scenario on $distro"
   if [ "$lanes" -eq 1 ]; then
-    molecule_run "$scenario" "$distro" 2>&1 | note_steps "$scenario" "$distro" "$start" | tee "$log" || rc=$?
+    "${limit[@]}" bash -c 'molecule_run "$@"' molecule_run "$scenario" "$distro" 2>&1 \
+      | note_steps "$scenario" "$distro" "$start" | tee "$log" || rc=$?
   else
-    molecule_run "$scenario" "$distro" 2>&1 </dev/null | note_steps "$scenario" "$distro" "$start" >"$log" || rc=$?
+    "${limit[@]}" bash -c 'molecule_run "$@"' molecule_run "$scenario" "$distro" 2>&1 </dev/null \
+      | note_steps "$scenario" "$distro" "$start" >"$log" || rc=$?
   fi
   printf '%s\t%s\t%s\t%s\n' "$scenario" "$distro" end "$((SECONDS - start))" >>"$logs/steps.tsv"
   if [ "$rc" -eq 0 ]; then
     echo "=== molecule $scenario on $distro: passed in $((SECONDS - start)) s"
     echo "$scenario $distro $((SECONDS - start)) passed" >>"$work/done"
   else
+    if [ -n "$deadline" ] && [ $((SECONDS - overall)) -ge "$deadline" ]; then
+      echo "=== molecule $scenario on $distro: stopped at the deadline (MOLECULE_DEADLINE_S=$deadline); destroying its containers" \
+        | tee -a "$log"
+      MOLECULE_DISTRO=${distro%/mitogen} molecule destroy -s "$scenario" >>"$log" 2>&1 </dev/null || true
+    fi
     if [ "$lanes" -ne 1 ]; then
       echo "--- the last 200 lines of $log:"
       tail -n 200 "$log"
     fi
+    python3 tests/molecule_failures.py "$log"
     echo "=== molecule $scenario on $distro: FAILED after $((SECONDS - start)) s"
     echo "$scenario $distro $((SECONDS - start)) failed" >>"$work/done"
   fi
@@ -218,8 +246,12 @@ for _ in $(seq "$lanes"); do
 done
 wait
 echo "molecule: ${#runs[@]} runs in $lanes lanes took $((SECONDS - overall)) s"
+failed_logs=()
 while read -r scenario distro _ result; do
-  [ "$result" = passed ] || failed+=("$scenario/$distro")
+  if [ "$result" != passed ]; then
+    failed+=("$scenario/$distro")
+    failed_logs+=("$logs/$scenario-${distro//\//-}.log")
+  fi
 done <"$work/done"
 # The recorded times, updated with those of the runs that passed (FILENAME, not FNR == NR: $work/done may be
 # empty).
@@ -234,6 +266,7 @@ if [ ${#skipped[@]} -gt 0 ]; then
   echo "molecule: skipped (environment not set): ${skipped[*]}"
 fi
 if [ ${#failed[@]} -gt 0 ]; then
+  if [ ${#failed_logs[@]} -gt 0 ]; then python3 tests/molecule_failures.py "${failed_logs[@]}" | tee "$logs/failures.txt"; fi
   echo "molecule: failed: ${failed[*]}"
   exit 1
 fi
