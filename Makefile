@@ -84,7 +84,8 @@ demo: lab-up
 # What it needs first is made side by side: on a fresh machine the virtualenv takes 1.5 minutes, the host's
 # packages and the images 3.5, the lab's Kafka and Hadoop builds 2.2 (2026-12-02).
 test:
-	$(MAKE) --no-print-directory -j3 --output-sync=target venv lab-images lab-dists
+	MLOPS_TEST_START=$$(date +%s); export MLOPS_TEST_START; \
+	$(MAKE) --no-print-directory -j3 --output-sync=target venv lab-images lab-dists && \
 	bash tests/all.sh $(SCENARIOS)
 	@echo "make test: all checks passed"
 

@@ -16,9 +16,10 @@
 # Mitogen for Ansible's mitogen_linear strategy (docs/connection.md), steps create, prepare, a check of the bare
 # hosts, converge, idempotence and destroy (no verify: the tests' own playbook runs would be the same under either).
 # In the ci matrix only for the scenarios marked `mitogen: ci`; in the full matrix for every scenario.
-# MOLECULE_DEADLINE_S (default 4800 in the ci matrix, none in the full one) stops the runs still going that many
-# seconds after the first started, destroys their containers and reports them failed: a run that hangs then leaves
-# make test time to end with its report, under CI's 90-minute limit, instead of being cut off without one.
+# MOLECULE_DEADLINE_S (none by default; make test sets it in the ci matrix, tests/all.sh) stops the runs still going
+# that many seconds after the first started, destroys their containers and reports them failed, and starts no more:
+# a run that hangs then leaves make test time to end with its report, under CI's 90-minute limit, instead of being cut
+# off without one.
 # A failed run's log is summed up (tests/molecule_failures.py: failed tests, pytest timeouts, failed tasks) when it
 # fails and again at the end, where CI's excerpt of the output shows it.
 # MOLECULE_JOBS (default 2) runs that many scenarios at once, each with its own containers and network;
@@ -31,7 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 distros=${LAB_DISTROS:-debian11 debian12 debian13}
 matrix=${MOLECULE_MATRIX:-ci}
-if [ "$matrix" = ci ]; then deadline=${MOLECULE_DEADLINE_S:-4800}; else deadline=${MOLECULE_DEADLINE_S:-}; fi
+deadline=${MOLECULE_DEADLINE_S:-}
 # Molecule wraps the lines of the commands it runs at the terminal's width: wide enough that a log's lines stay whole.
 export COLUMNS=250
 ci_distro=debian12
