@@ -23,7 +23,8 @@ LOG = '''\x1b[36mINFO\x1b[0m airflow ➜ converge: Executing
   \x1b[2m│\x1b[0m ...ignoring
   \x1b[2m│\x1b[0m +++++++++++++++++++++++++++++++++++ Timeout ++++++++++++++++++++++++++++++++++++
   \x1b[2m│\x1b[0m =========================== short test summary info ============================
-  \x1b[2m│\x1b[0m FAILED molecule/airflow/tests/test_cluster.py::test_a_dag_runs_with_one_scheduler_stopped[ansible://airflow1] - AssertionError: the run did not end
+  \x1b[2m│\x1b[0m FAILED molecule/airflow/tests/test_cluster.py::test_a_dag_runs_with_one_scheduler_stopped[ansible://airflow1] \
+- AssertionError: the run did not end
   \x1b[2m│\x1b[0m SKIPPED [3] ../conftest.py:219: stage tags alone
   \x1b[2m│\x1b[0m ============= 1 failed, 37 passed, 3 skipped in 811.20s (0:13:31) =============
 '''

@@ -129,3 +129,75 @@ def test_a_plugin_that_does_not_load_is_reported_and_skipped():
     assert result['missing'] == ['nosuch.collection.filter', 'mlops.hosts.nosuch']
     assert len(result['warnings']) == 2 and 'nosuch.collection.filter' in result['warnings'][0]
     assert result['forked']['problems']
+
+
+_PAYLOADS = textwrap.dedent('''
+    import datetime, hashlib, io, json, multiprocessing, pathlib, sys, zipfile
+    from ansible.plugins.loader import init_plugin_loader
+    init_plugin_loader()
+    from ansible.executor import module_common
+    from ansible._internal._ansiballz import _builder
+    from ansible_collections.mlops.hosts.plugins.callback import preload
+    import ansible.modules
+
+    MODULES = {'ansible.modules.ping': pathlib.Path(ansible.modules.__file__).parent / 'ping.py',
+               'ansible.modules.apt': pathlib.Path(ansible.modules.__file__).parent / 'apt.py',
+               'ansible_collections.mlops.hosts.plugins.modules.python_envs':
+                   pathlib.Path(preload.__file__).parent.parent / 'modules' / 'python_envs.py'}
+    parses = []
+    if sys.argv[1] == 'cached':
+        sources = preload.cache_module_parses(preload.module_sources())
+        cache = module_common._compile_module_ast.mlops_parses
+        count = lambda: len(cache)
+    else:
+        sources = 0
+        parse = module_common._compile_module_ast
+        def counted(name, source):
+            parses.append(name)
+            return parse(name, source)
+        module_common._compile_module_ast = counted
+        count = lambda: len(parses)
+
+    def child(queue):
+        # A task's worker: forked after the callback ran, it builds the payloads.
+        before = count()
+        payloads = {}
+        for fqn, path in MODULES.items():
+            zf = zipfile.ZipFile(io.BytesIO(), 'w')
+            module_common.recursive_finder(path.stem, fqn, path.read_bytes(), zf, datetime.datetime(2020, 1, 1),
+                                           _builder.ExtensionManager.create(task_vars={}))
+            names = sorted(zf.namelist())
+            payloads[fqn] = [len(names), hashlib.sha256(repr([(n, zf.read(n)) for n in names]).encode()).hexdigest()]
+        queue.put({'payloads': payloads, 'parses': count() - before})
+
+    context = multiprocessing.get_context('fork')
+    queue = context.Queue()
+    process = context.Process(target=child, args=(queue,))
+    process.start()
+    result = queue.get(timeout=60)
+    process.join(timeout=60)
+    result['sources'] = sources
+    print(json.dumps(result))
+''')
+
+
+def _payloads(mode: str) -> dict:
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f'{_COLLECTIONS}{os.pathsep}{os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}')
+    proc = subprocess.run([sys.executable, '-c', _PAYLOADS, mode], env=env, capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_forked_process_builds_the_same_payloads_from_the_cached_parses():
+    """The payloads (every file, every byte) are those ansible-core builds alone, and a worker forked after the
+    callback parses little more than the modules themselves instead of every module utility they import."""
+    if not hasattr(importlib.import_module('ansible.executor.module_common'), '_compile_module_ast'):
+        import pytest  # pylint: disable=import-outside-toplevel
+        pytest.skip('this ansible-core builds payloads without _compile_module_ast: the callback leaves them alone')
+    alone, cached = _payloads('alone'), _payloads('cached')
+    assert cached['payloads'] == alone['payloads']
+    assert all(payload[0] > 20 for payload in alone['payloads'].values()), alone['payloads']
+    assert alone['parses'] > 100, alone
+    # The three modules, the empty package stub of ansible_collections, and what apt imports beyond basic's imports.
+    assert cached['parses'] < 10 and cached['parses'] * 10 < alone['parses'] and cached['sources'] > 40, (cached, alone)
