@@ -219,5 +219,8 @@ def test_drift_is_flagged_by_a_check_and_fixed_by_a_run(host, hostname):
 
 
 def test_benchmarks(host):  # host: in file order
-    # Targets in issue 17: 300 s and 8 s.
-    record_bare_and_no_change('bare to running Airflow', 'check of the converged host (no change)', bare_limit=900)
+    # Targets in issue 17: 300 s and 8 s. The bare converge's guard is a tripwire for a converge that hangs or builds
+    # everything twice, not the target: the figure is the benchmark. It took 312-328 s alone, 518 s in make test and
+    # 994 s alone beside other work on this machine (2026-12-07), and CI, about twice as slow that day, failed the
+    # old guard of 900 s (its whole scenario took 3600 s).
+    record_bare_and_no_change('bare to running Airflow', 'check of the converged host (no change)', bare_limit=2400)
