@@ -21,8 +21,22 @@ from ansible_collections.mlops.hosts.plugins.callback import preload
 _PLUGINS = pathlib.Path(preload.__file__).resolve().parent.parent
 _COLLECTIONS = pathlib.Path(__file__).resolve().parents[4] / '.build' / 'collections'
 
-_SCRIPT = textwrap.dedent('''
-    import importlib.util, json, multiprocessing, os, sys
+# Both scripts end in a process forked as ansible-playbook forks a task's worker, which reports what it found.
+_FORKED = textwrap.dedent('''
+    import multiprocessing
+
+    def in_forked_child(target):
+        context = multiprocessing.get_context('fork')
+        queue = context.Queue()
+        process = context.Process(target=target, args=(queue,))
+        process.start()
+        found = queue.get(timeout=60)
+        process.join(timeout=60)
+        return found
+''')
+
+_SCRIPT = _FORKED + textwrap.dedent('''
+    import importlib.util, json, os, sys
     from ansible.plugins.loader import callback_loader, filter_loader, init_plugin_loader, test_loader
     init_plugin_loader()
 
@@ -49,12 +63,7 @@ _SCRIPT = textwrap.dedent('''
         missing = preload.preload(json.loads(sys.argv[1]), warn=warnings.append)
     else:
         missing = None
-    context = multiprocessing.get_context('fork')
-    queue = context.Queue()
-    process = context.Process(target=child, args=(queue,))
-    process.start()
-    forked = queue.get(timeout=60)
-    process.join(timeout=60)
+    forked = in_forked_child(child)
     try:
         crypto = importlib.util.find_spec('ansible_collections.community.crypto') is not None
     except ImportError:
@@ -63,15 +72,20 @@ _SCRIPT = textwrap.dedent('''
 ''')
 
 
-def _run(names, extra_env=None) -> dict:
-    """names: the plugins preload() loads, 'callback' for the callback as ansible-playbook runs it, None for nothing."""
+def _python(script: str, argument: str, extra_env=None) -> dict:
+    """The JSON a script prints last, run in a fresh interpreter that finds this collection."""
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f'{_COLLECTIONS}{os.pathsep}{os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}')
     env.update(extra_env or {})
-    argument = 'none' if names is None else names if names == 'callback' else json.dumps(names)
-    proc = subprocess.run([sys.executable, '-c', _SCRIPT, argument], env=env, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, '-c', script, argument], env=env, capture_output=True, text=True,
                           check=False, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _run(names, extra_env=None) -> dict:
+    """names: the plugins preload() loads, 'callback' for the callback as ansible-playbook runs it, None for nothing."""
+    argument = 'none' if names is None else names if names == 'callback' else json.dumps(names)
+    return _python(_SCRIPT, argument, extra_env)
 
 
 def _exported(kind: str, method: str) -> set[str]:
@@ -131,8 +145,8 @@ def test_a_plugin_that_does_not_load_is_reported_and_skipped():
     assert result['forked']['problems']
 
 
-_PAYLOADS = textwrap.dedent('''
-    import datetime, hashlib, io, json, multiprocessing, pathlib, sys, zipfile
+_PAYLOADS = _FORKED + textwrap.dedent('''
+    import datetime, hashlib, io, json, pathlib, sys, zipfile
     from ansible.plugins.loader import init_plugin_loader
     init_plugin_loader()
     from ansible.executor import module_common
@@ -170,23 +184,14 @@ _PAYLOADS = textwrap.dedent('''
             payloads[fqn] = [len(names), hashlib.sha256(repr([(n, zf.read(n)) for n in names]).encode()).hexdigest()]
         queue.put({'payloads': payloads, 'parses': count() - before})
 
-    context = multiprocessing.get_context('fork')
-    queue = context.Queue()
-    process = context.Process(target=child, args=(queue,))
-    process.start()
-    result = queue.get(timeout=60)
-    process.join(timeout=60)
+    result = in_forked_child(child)
     result['sources'] = sources
     print(json.dumps(result))
 ''')
 
 
 def _payloads(mode: str) -> dict:
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f'{_COLLECTIONS}{os.pathsep}{os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}')
-    proc = subprocess.run([sys.executable, '-c', _PAYLOADS, mode], env=env, capture_output=True, text=True,
-                          check=False, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _python(_PAYLOADS, mode)
 
 
 def test_a_forked_process_builds_the_same_payloads_from_the_cached_parses():
