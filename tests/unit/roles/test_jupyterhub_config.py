@@ -244,3 +244,9 @@ def test_no_profile_named_takes_the_default_and_a_refused_one_names_the_offer(mo
         names['_mlops_profile'](_profile_spawner('alice', 'admins'))
     assert refused.value.status_code == 400
     assert "alice cannot start the profile 'admins' on this host (offered: cpu)" in str(refused.value)
+
+
+def test_the_hub_waits_for_a_slow_server_as_long_as_the_inventory_says():
+    assert 'c.Spawner.start_timeout = 120\nc.Spawner.http_timeout = 120\n' in render()
+    text = render(jupyterhub_start_timeout=300, jupyterhub_http_timeout=90)
+    assert 'c.Spawner.start_timeout = 300\n' in text and 'c.Spawner.http_timeout = 90\n' in text
