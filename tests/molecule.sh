@@ -183,12 +183,17 @@ molecule_run() {
 }
 export -f molecule_run
 
+# The log of a run (scenario, distribution or distribution/mitogen).
+log_of() {
+  echo "$logs/$1-${2//\//-}.log"
+}
+
 # One scenario run: its output in its log (and on stdout with one job), its time and result in $work/done. Past the
 # deadline it is not started; one still running at the deadline is stopped (timeout signals its whole process group)
 # and its containers destroyed.
 run_one() {
   local scenario=$1 distro=$2 start=$SECONDS rc=0 log limit=() left
-  log="$logs/$1-${2//\//-}.log"
+  log=$(log_of "$1" "$2")
   if [ -n "$deadline" ]; then
     left=$((deadline - (SECONDS - overall)))
     if [ "$left" -le 0 ]; then
@@ -251,7 +256,7 @@ failed_logs=()
 while read -r scenario distro _ result; do
   if [ "$result" != passed ]; then
     failed+=("$scenario/$distro")
-    failed_logs+=("$logs/$scenario-${distro//\//-}.log")
+    failed_logs+=("$(log_of "$scenario" "$distro")")
   fi
 done <"$work/done"
 # The recorded times, updated with those of the runs that passed (FILENAME, not FNR == NR: $work/done may be

@@ -19,9 +19,10 @@ description:
   - Parses once the module utilities every module sends. For each module a run uses, a forked process reads and
     parses (Python's C(ast)) the module and every module utility it imports, C(ansible.module_utils.basic) and its
     dozens of imports included, to build the payload it sends to the hosts (AnsiballZ; the payload is kept for the
-    rest of the run, not for the next). When the playbook starts, the callback parses the files of
-    C(ansible.module_utils) and of this collection's modules and module utilities, and the forked processes use
-    those parses for files of the same content. A no-change check of a converged JupyterHub host (10 modules)
+    rest of the run, not for the next). When the playbook starts, the callback parses what every payload holds
+    (C(ansible.module_utils.basic) and its imports, the payload's loader and serialization profiles) and this
+    collection's module utilities, and the forked processes use those parses, and the imports found in them, for
+    files of the same content. A no-change check of a converged JupyterHub host (10 modules)
     parsed 39 files instead of 663. The payloads are the same; only how ansible-core finds a payload's imports is
     cached, by the files' content. Under Mitogen's strategies, which build their payloads otherwise, it does
     nothing.
@@ -57,10 +58,7 @@ import pathlib
 from ansible.plugins.callback import CallbackBase
 from ansible.plugins.loader import filter_loader, lookup_loader, test_loader
 
-try:
-    from ansible.executor import module_common
-except ImportError:  # pragma: no cover - ansible-core always has it
-    module_common = None
+from ansible.executor import module_common
 
 _COLLECTION = 'mlops.hosts'
 _PLUGINS = pathlib.Path(__file__).resolve().parent.parent
@@ -153,7 +151,7 @@ def cache_module_parses(sources: list[tuple[str, pathlib.Path, bool]]) -> int:
     cached_parse.mlops_parses = parses
     module_common._compile_module_ast = cached_parse
     finder.__init__ = cached_finder_init
-    utils_root = pathlib.Path(module_common.__file__).resolve().parent.parent / 'module_utils'
+    utils_root = _utils_root()
     queue = list(sources)
     seen: set[pathlib.Path] = set()
     while queue:
@@ -168,6 +166,11 @@ def cache_module_parses(sources: list[tuple[str, pathlib.Path, bool]]) -> int:
         for parts in finder(name, tree, is_pkg).submodules:
             queue.extend(_module_utils_file(utils_root, parts))
     return len(seen)
+
+
+def _utils_root() -> pathlib.Path:
+    """The directory of ansible-core's ansible.module_utils."""
+    return pathlib.Path(module_common.__file__).resolve().parent.parent / 'module_utils'
 
 
 def _module_utils_file(utils_root: pathlib.Path, parts: tuple[str, ...]) -> list[tuple[str, pathlib.Path, bool]]:
@@ -192,7 +195,7 @@ def _module_utils_file(utils_root: pathlib.Path, parts: tuple[str, ...]) -> list
 def module_sources(plugins_dir: pathlib.Path = _PLUGINS) -> list[tuple[str, pathlib.Path, bool]]:
     """What every payload holds (``ansible.module_utils.basic``, the payload's loader and its serialization
     profiles, which ansible-core adds to each), and this collection's module utilities."""
-    utils_root = pathlib.Path(module_common.__file__).resolve().parent.parent / 'module_utils'
+    utils_root = _utils_root()
     sources = [('ansible.module_utils.basic', utils_root / 'basic.py', False)]
     for directory in ('_internal/_ansiballz', '_internal/_json/_profiles'):
         for path in sorted((utils_root / directory).glob('*.py')):
