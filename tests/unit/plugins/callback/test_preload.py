@@ -21,6 +21,11 @@ from ansible_collections.mlops.hosts.plugins.callback import preload
 _PLUGINS = pathlib.Path(preload.__file__).resolve().parent.parent
 _COLLECTIONS = pathlib.Path(__file__).resolve().parents[4] / '.build' / 'collections'
 
+# How long a script may take: a guard against a hang, not a measure. make test runs the unit tests on idle CPU only
+# (tests/all.sh: cpu.idle beside Molecule), where a process can wait minutes for a core: CI's run of 2026-12-07 stopped
+# three of these scripts at the 120 s they had, one of them after it had printed its result.
+_PATIENCE_S = 1800
+
 # Both scripts end in a process forked as ansible-playbook forks a task's worker, which reports what it found.
 _FORKED = textwrap.dedent('''
     import multiprocessing
@@ -30,10 +35,10 @@ _FORKED = textwrap.dedent('''
         queue = context.Queue()
         process = context.Process(target=target, args=(queue,))
         process.start()
-        found = queue.get(timeout=60)
-        process.join(timeout=60)
+        found = queue.get(timeout=%d)
+        process.join()
         return found
-''')
+''' % (_PATIENCE_S // 2))
 
 _SCRIPT = _FORKED + textwrap.dedent('''
     import importlib.util, json, os, sys
@@ -77,7 +82,7 @@ def _python(script: str, argument: str, extra_env=None) -> dict:
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f'{_COLLECTIONS}{os.pathsep}{os.environ.get("ANSIBLE_COLLECTIONS_PATH", "")}')
     env.update(extra_env or {})
     proc = subprocess.run([sys.executable, '-c', script, argument], env=env, capture_output=True, text=True,
-                          check=False, timeout=120)
+                          check=False, timeout=_PATIENCE_S)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
