@@ -25,7 +25,7 @@ help:
 	@echo "              and the newest ansible-core, Molecule (every scenario on Debian 12, base on 11/12/13), packaging"
 	@echo "              (galaxy-importer, antsibull-docs and antsibull-changelog lint)"
 	@echo "make readmes - regenerate roles/*/README.md from the roles' meta/argument_specs.yml"
-	@echo "make test-full - the same plus sanity on .venv's ansible-core, every Molecule scenario on Debian 11, 12 and 13"
+	@echo "make test-full - the same plus sanity on .venv's ansible-core, every Molecule scenario on Debian 11, 12 and 13, each under Mitogen, and the tests make test leaves out (full_matrix_only)"
 	@echo "make ee     - build the execution environment image mlops-hosts-ee (docs/awx.md)"
 	@echo "make bench  - benchmark converge and no-change runs per scenario and distribution"
 	@echo "make bench-lab - benchmark a no-change check of the converged lab (make demo) over SSH and under Mitogen"

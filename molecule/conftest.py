@@ -17,6 +17,16 @@ from pathlib import Path
 
 import pytest
 
+# make test runs the ci matrix (tests/molecule.sh), make test-full the full one.
+FULL_MATRIX = os.environ.get('MOLECULE_MATRIX', 'ci') == 'full'
+
+
+def full_matrix_only(why: str):
+    """Marks a test that make test leaves to make test-full, which runs every test of every scenario: one whose case
+    another test of make test shares in part, and whose time make test's budget (70 minutes on 2 cores) no longer
+    has. why: what it covers beside the others, shown with the skip."""
+    return pytest.mark.skipif(not FULL_MATRIX, reason=f'make test-full runs it, not make test (time budget): {why}')
+
 
 @dataclass
 class PlaybookRun:
@@ -212,7 +222,7 @@ def assert_stage_tag_alone(hostname: str, tag: str, check: bool) -> None:
     (2026-12-04): 37 playbook runs instead of 74.
     """
     distro = os.environ.get('MOLECULE_DISTRO', 'debian12')
-    full_matrix = os.environ.get('MOLECULE_MATRIX', 'ci') == 'full'
+    full_matrix = FULL_MATRIX
     if not full_matrix and distro != 'debian12':
         pytest.skip(f'stage tags alone run on debian12 in the ci matrix, not on {distro}: make test-full runs them here')
     if not full_matrix and check:

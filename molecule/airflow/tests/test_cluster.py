@@ -12,7 +12,7 @@ import json
 import shlex
 
 from airflowclient import api, token
-from conftest import lab_host, record_secret, run_playbook, scenario_playbook, wait_for
+from conftest import full_matrix_only, lab_host, record_secret, run_playbook, scenario_playbook, wait_for
 
 testinfra_hosts = ['ansible://airflow1']
 
@@ -125,6 +125,7 @@ def test_a_run_completes_when_the_scheduler_running_its_task_dies(host):
         nodes[first].check_output('systemctl start airflow-scheduler')
 
 
+@full_matrix_only('a run limited to airflow2 repairs its pg_hba.conf rule on the primary and its copied passwords file')
 def test_a_run_limited_to_one_host_repairs_its_access_on_the_primary_and_its_copied_secrets(host):
     """As for a host added to the group: its rule is written on the primary by a run limited to it (the primary is
     not in the play), a rule of an address that left the group goes, and PostgreSQL reloads pg_hba.conf (airflow2
@@ -157,6 +158,7 @@ def test_a_run_limited_to_one_host_repairs_its_access_on_the_primary_and_its_cop
     assert other.file(PASSWORDS).sha256sum == host.file(PASSWORDS).sha256sum
 
 
+@full_matrix_only('a reordered group refused on the hosts; tests/integration/test_preflight.py tests the same rule')
 def test_a_reordered_group_is_refused_before_anything_changes(host, tmp_path):
     """airflow2 first would make it the primary: a new, empty database on it for both hosts."""
     inventory = tmp_path / 'swapped.yml'
