@@ -86,8 +86,10 @@ TOOL_ENV = {'KAFKA_HEAP_OPTS': '-Xmx256m', 'KAFKA_JVM_PERFORMANCE_OPTS': '-XX:Ti
 
 
 def _tool(home: Path, name: str, *args: str, stdin: str | None = None, check: bool = True) -> str:
+    # A bound against a hang: at low CPU weight beside Molecule, a console consumer's JVM took more than 120 s to read
+    # 100 messages on 2026-12-07.
     run = subprocess.run([str(home / 'bin' / name), *args], capture_output=True, text=True, input=stdin,
-                         check=False, timeout=120, env={**os.environ, **TOOL_ENV})
+                         check=False, timeout=600, env={**os.environ, **TOOL_ENV})
     if check:
         assert run.returncode == 0, f'{name} {args}: {run.stdout}{run.stderr}'
     return run.stdout + run.stderr if not check else run.stdout
@@ -295,9 +297,15 @@ def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
 def _admin(module: str, server, tmp_path, check=False, diff=False, **params) -> dict:
     """One of the Kafka admin modules (kafka_topics, kafka_acls, kafka_scram_users, kafka_resources) against the lab
     server."""
+    # The tools' own timeouts (a request 5 s, a connection's setup 10 s) are too short for a broker on a starved core:
+    # make test runs this server at low CPU weight beside Molecule, where a module's three attempts at
+    # kafka-broker-api-versions.sh all ended "Request METADATA failed" on 2026-12-07.
+    patient = tmp_path / 'patient.client.properties'
+    patient.write_text('request.timeout.ms=60000\nsocket.connection.setup.timeout.ms=30000\n'
+                       'socket.connection.setup.timeout.max.ms=60000\n', encoding='utf-8')
     args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'],
             'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, 'tool_class_archive': str(server['archive']),
-            '_ansible_check_mode': check, '_ansible_diff': diff, **params}
+            'command_config': str(patient), '_ansible_check_mode': check, '_ansible_diff': diff, **params}
     return _module(module, args, tmp_path)
 
 

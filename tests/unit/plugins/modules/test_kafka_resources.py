@@ -26,7 +26,9 @@ class FakeCluster(FakeCommands):
     def __init__(self):
         super().__init__()
         self.lock = threading.Lock()
-        self.barrier = threading.Barrier(READS, timeout=5)
+        # A guard, not a measure: make test runs the unit tests on idle CPU only (tests/all.sh), where a thread can
+        # wait seconds for a core; 5 s broke this barrier there on 2026-12-07 with the reads side by side.
+        self.barrier = threading.Barrier(READS, timeout=120)
 
     def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
         with self.lock:
