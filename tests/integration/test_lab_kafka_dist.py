@@ -83,6 +83,11 @@ def test_layout_is_apache_tarball(dist):
 
 # The options of a short-lived JVM, as the admin modules run the tools.
 TOOL_ENV = {'KAFKA_HEAP_OPTS': '-Xmx256m', 'KAFKA_JVM_PERFORMANCE_OPTS': '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC'}
+# The clients' timeouts against the lab server. The tools' own (a request 5 s, a connection's setup 10 s) are too short
+# for a broker on a starved core: make test runs this server at low CPU weight beside Molecule, where a module's three
+# attempts at kafka-broker-api-versions.sh all ended "Request METADATA failed" on 2026-12-07.
+PATIENT_CLIENT = ('request.timeout.ms=60000\nsocket.connection.setup.timeout.ms=30000\n'
+                  'socket.connection.setup.timeout.max.ms=60000\n')
 
 
 def _tool(home: Path, name: str, *args: str, stdin: str | None = None, check: bool = True) -> str:
@@ -134,8 +139,11 @@ def server(dist, tmp_path_factory):
             assert process.poll() is None, log_path.read_text(encoding='utf-8')[-3000:]
             assert time.monotonic() < deadline, 'the server did not start in 300 s'
             time.sleep(1)
+        # The admin modules' client configuration (PLAINTEXT: the timeouts alone).
+        client = top / 'patient.client.properties'
+        client.write_text(PATIENT_CLIENT, encoding='utf-8')
         yield {'home': home, 'bootstrap': f'127.0.0.1:{broker}', 'controller': f'127.0.0.1:{controller}',
-               'config': config, 'cluster_id': cluster_id,
+               'config': config, 'cluster_id': cluster_id, 'client': client,
                'data': top / 'data', 'sasl': f'127.0.0.1:{sasl}', 'archive': top / 'jvm' / 'tools.jsa'}
     finally:
         process.terminate()
@@ -297,15 +305,9 @@ def test_kafka_storage_formats_a_broker_without_quorum_options(dist, tmp_path):
 def _admin(module: str, server, tmp_path, check=False, diff=False, **params) -> dict:
     """One of the Kafka admin modules (kafka_topics, kafka_acls, kafka_scram_users, kafka_resources) against the lab
     server."""
-    # The tools' own timeouts (a request 5 s, a connection's setup 10 s) are too short for a broker on a starved core:
-    # make test runs this server at low CPU weight beside Molecule, where a module's three attempts at
-    # kafka-broker-api-versions.sh all ended "Request METADATA failed" on 2026-12-07.
-    patient = tmp_path / 'patient.client.properties'
-    patient.write_text('request.timeout.ms=60000\nsocket.connection.setup.timeout.ms=30000\n'
-                       'socket.connection.setup.timeout.max.ms=60000\n', encoding='utf-8')
     args = {'kafka_home': str(server['home']), 'bootstrap_server': server['bootstrap'],
             'environment': {'KAFKA_HEAP_OPTS': '-Xmx256m'}, 'tool_class_archive': str(server['archive']),
-            'command_config': str(patient), '_ansible_check_mode': check, '_ansible_diff': diff, **params}
+            'command_config': str(server['client']), '_ansible_check_mode': check, '_ansible_diff': diff, **params}
     return _module(module, args, tmp_path)
 
 
@@ -431,10 +433,8 @@ def _logs_in(server, tmp_path, user, password) -> bool:
     "Request METADATA failed" and neither answer; such an attempt says nothing, so it is repeated, at most 3 times.
     """
     client = tmp_path / f'{user}.client.properties'
-    # The tool's own request timeout is 5 s and its connection setup timeout 10 s, both too short on a starved core.
-    client.write_text('security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\nrequest.timeout.ms=60000\n'
-                      'socket.connection.setup.timeout.ms=30000\nsocket.connection.setup.timeout.max.ms=60000\n'
-                      'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required '
+    client.write_text('security.protocol=SASL_PLAINTEXT\nsasl.mechanism=SCRAM-SHA-512\n' + PATIENT_CLIENT
+                      + 'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required '
                       f'username="{user}" password="{password}";\n', encoding='utf-8')
     outputs = []
     for _attempt in range(3):

@@ -33,6 +33,11 @@ except ImportError:  # ansible-core < 2.19 (requires_ansible goes down to 2.17):
         finally:
             basic._ANSIBLE_ARGS = saved
 
+# How long a test waits for another thread or a local server: a guard against a hang, not a measure. make test runs
+# the unit tests on idle CPU only (tests/all.sh), where a thread can wait seconds for a core; 5 s broke a barrier of
+# test_kafka_resources there on 2026-12-07 with its reads side by side.
+STARVED_CORE_S = 120
+
 USER = pwd.getpwuid(os.geteuid()).pw_name
 GROUP = grp.getgrgid(os.getegid()).gr_name
 IS_ROOT = os.geteuid() == 0

@@ -12,7 +12,8 @@ import pytest
 
 from ansible_collections.mlops.hosts.plugins.module_utils import _kafka_scram_users
 from ansible_collections.mlops.hosts.plugins.modules import kafka_resources
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import USER, FakeCommands, kafka_home, run_in_mode
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import (
+    STARVED_CORE_S, USER, FakeCommands, kafka_home, run_in_mode)
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.test_kafka_acls import LISTED
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.test_kafka_scram_users import DESCRIBED
 from ansible_collections.mlops.hosts.tests.unit.plugins.modules.test_kafka_topics import BROKERS, CONFIGS, DESCRIBE
@@ -26,9 +27,7 @@ class FakeCluster(FakeCommands):
     def __init__(self):
         super().__init__()
         self.lock = threading.Lock()
-        # A guard, not a measure: make test runs the unit tests on idle CPU only (tests/all.sh), where a thread can
-        # wait seconds for a core; 5 s broke this barrier there on 2026-12-07 with the reads side by side.
-        self.barrier = threading.Barrier(READS, timeout=120)
+        self.barrier = threading.Barrier(READS, timeout=STARVED_CORE_S)
 
     def run_command(self, module, args, check_rc=False, environ_update=None, **kwargs):
         with self.lock:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.mlops.hosts.plugins.modules import spark_cluster_info
-from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import run_module
+from ansible_collections.mlops.hosts.tests.unit.plugins.modules.harness import STARVED_CORE_S, run_module
 
 FIXTURES = Path(__file__).parent / 'fixtures'
 STATUS_URL = 'http://127.0.0.1:8080/json/'
@@ -589,16 +589,12 @@ def spark_ui(tmp_path, monkeypatch):
     thread.join(5)
 
 
-# The local server's answer can wait for a core: make test runs the unit tests on idle CPU only (tests/all.sh).
-_PATIENT = 120
-
-
 def _remote_tmp(tmp_path):
     return dict(_ansible_remote_tmp=str(tmp_path), _ansible_tmpdir=str(tmp_path))
 
 
 def test_real_request(spark_ui, tmp_path):
-    result = run(url='http://127.0.0.1:%d' % spark_ui.server_address[1], timeout=_PATIENT, **_remote_tmp(tmp_path))
+    result = run(url='http://127.0.0.1:%d' % spark_ui.server_address[1], timeout=STARVED_CORE_S, **_remote_tmp(tmp_path))
 
     assert result['alive_worker_hosts'] == ['192.0.2.2', 'localhost']
 
@@ -607,9 +603,9 @@ def test_real_request_with_basic_auth(spark_ui, tmp_path):
     spark_ui.credentials = base64.b64encode(b'ops:s3cret').decode()
     url = 'http://127.0.0.1:%d/' % spark_ui.server_address[1]
 
-    result = run(url=url, url_username='ops', url_password='s3cret', timeout=_PATIENT, **_remote_tmp(tmp_path))
-    refused = run_failing(url=url, url_username='ops', url_password='wrong', timeout=_PATIENT, **_remote_tmp(tmp_path))
-    anonymous = run_failing(url=url, timeout=_PATIENT, **_remote_tmp(tmp_path))
+    result = run(url=url, url_username='ops', url_password='s3cret', timeout=STARVED_CORE_S, **_remote_tmp(tmp_path))
+    refused = run_failing(url=url, url_username='ops', url_password='wrong', timeout=STARVED_CORE_S, **_remote_tmp(tmp_path))
+    anonymous = run_failing(url=url, timeout=STARVED_CORE_S, **_remote_tmp(tmp_path))
 
     assert result['alive_workers'] == 2
     assert refused['http_status'] == anonymous['http_status'] == 401
